@@ -16,6 +16,7 @@ import enum
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,12 +79,23 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def b64url_decode(text: str) -> bytes:
-    """Decode unpadded base64url; raise ``key_malformed``-free ValueError on bad input."""
+    """Decode unpadded base64url (RFC 7515 section 2); raise ValueError on bad input.
+
+    Strict: characters outside the base64url alphabet, padding and non-canonical trailing
+    bits are rejected, so that one byte string has exactly one accepted encoding.
+    """
     if not isinstance(text, str):
         raise ValueError("not a string")
-    pad = "=" * (-len(text) % 4)
-    return base64.urlsafe_b64decode(text + pad)
+    if not _B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not unpadded base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if b64url_encode(data) != text:
+        raise ValueError("non-canonical base64url")
+    return data
 
 
 def multibase_b58_encode(data: bytes) -> str:

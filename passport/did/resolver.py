@@ -2,8 +2,9 @@
 
 Methods plug in as ``MethodResolver`` objects keyed by method name (``key``, ``jwk``,
 ``web``; ``ethr`` comes with the chain). Resolved documents are cached for ``ttl``
-seconds of the injected clock; a method may mark a document as not cacheable by setting
-``metadata["cache"] = False``.
+seconds of the injected clock, at most ``max_entries`` of them (least recently used go
+first, so a verifier that sees many holders stays bounded); a method may mark a document
+as not cacheable by setting ``metadata["cache"] = False``.
 
 Error codes: ``did_invalid`` (MalformedError); ``did_method_unsupported``,
 ``did_not_found``, ``did_resolution_failed`` (CouldNotCheckError);
@@ -12,6 +13,7 @@ Error codes: ``did_invalid`` (MalformedError); ``did_method_unsupported``,
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,12 +39,16 @@ class CachingResolver:
     methods: Mapping[str, MethodResolver]
     clock: Clock = field(default_factory=SystemClock)
     ttl: float = 300.0
-    _cache: dict[str, tuple[datetime, DidDocument]] = field(default_factory=dict, repr=False)
+    max_entries: int = 10_000
+    _cache: OrderedDict[str, tuple[datetime, DidDocument]] = field(
+        default_factory=OrderedDict, repr=False
+    )
     lookups: int = 0  # resolutions that reached a method resolver (cache misses)
 
     def resolve(self, did: str) -> DidDocument:
         hit = self._cache.get(did)
         if hit is not None and self.clock.now() < hit[0]:
+            self._cache.move_to_end(did)
             return hit[1]
         method, _ = parse_did(did)
         impl = self.methods.get(method)
@@ -56,6 +62,9 @@ class CachingResolver:
         doc = impl.resolve(did)
         if doc.metadata.get("cache", True):
             self._cache[did] = (self.clock.now() + timedelta(seconds=self.ttl), doc)
+            self._cache.move_to_end(did)
+            while len(self._cache) > self.max_entries:
+                self._cache.popitem(last=False)
         return doc
 
     def invalidate(self, did: str | None = None) -> None:

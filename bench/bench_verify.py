@@ -1,0 +1,157 @@
+"""Verification throughput of every format against the raw Ed25519 limit, in one run.
+
+Prints, for each format, verifications per second and the ratio to the raw pynacl Ed25519
+verify rate for the number of signatures that format checks:
+
+- SD-JWT presentation (issuer JWT + KB-JWT, 5 disclosures): 2 signatures; target >= 50%
+- eddsa-jcs-2022 credential: 1 signature; target >= 50%
+- eddsa-rdfc-2022 credential: target >= didkit's Ed25519Signature2020 rate (same run)
+
+Run: ``./run bench`` (or ``.venv/bin/python bench/bench_verify.py [--seconds S]``).
+DID resolution is warm (cached did:key), as in a verifier that has seen the issuer before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import nacl.bindings
+import nacl.signing
+
+from passport.di import eddsa
+from passport.did import default_resolver
+from passport.did.key import did_key_from_public_key
+from passport.did.resolver import resolve_method
+from passport.keys import PrivateKey
+from passport.sdjwt import holder as sd_holder
+from passport.sdjwt import issuer as sd_issuer
+from passport.sdjwt import verifier as sd_verifier
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+def rate(fn: Callable[[], Any], seconds: float) -> float:
+    """Calls per second of ``fn``, best of three rounds of ``seconds / 3``."""
+    fn()  # warm caches
+    best = 0.0
+    for _ in range(3):
+        n, start = 0, time.perf_counter()
+        deadline = start + seconds / 3
+        while True:
+            for _ in range(20):
+                fn()
+            n += 20
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        best = max(best, n / (now - start))
+    return best
+
+
+def credential(issuer: str, holder: str) -> dict[str, Any]:
+    return {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",
+        ],
+        "type": ["VerifiableCredential", "ExampleBankCredential"],
+        "issuer": issuer,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "validUntil": "2027-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": holder,
+            "name": "Lin Mei-Hua",
+            "birthDate": "1990-04-01",
+            "nationality": "TW",
+            "currency": "TWD",
+            "balance": "1250000",
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
+    args = parser.parse_args()
+    secs = args.seconds
+
+    issuer_key, holder_key = PrivateKey.generate(), PrivateKey.generate()
+    issuer = did_key_from_public_key(issuer_key.public_key)
+    holder = did_key_from_public_key(holder_key.public_key)
+    vm = f"{issuer}#{issuer.split(':')[-1]}"
+    resolver = default_resolver()
+    doc = credential(issuer, holder)
+
+    # raw limit: pynacl Ed25519 verify of a typical JWS-sized message
+    sk = nacl.signing.SigningKey.generate()
+    msg = os.urandom(600)
+    sig = sk.sign(msg).signature
+    pk = bytes(sk.verify_key)
+    raw = rate(lambda: nacl.bindings.crypto_sign_open(sig + msg, pk), secs)
+
+    # SD-JWT presentation: 5 disclosures + KB-JWT
+    sd = sd_issuer.issue(doc, issuer_key, kid=vm, holder_jwk=holder_key.public_key.to_jwk(), now=NOW)
+    pres = sd_holder.present(
+        sd,
+        disclose=lambda path: True,
+        holder_key=holder_key,
+        nonce="n-1",
+        aud="https://bank.example",
+        now=NOW,
+    )
+    def lookup(header: Any, payload: Any) -> Any:
+        return resolve_method(resolver, header["kid"], "assertionMethod").public_key
+
+    sd_rate = rate(
+        lambda: sd_verifier.verify(
+            pres, issuer_key=lookup, now=NOW, nonce="n-1", aud="https://bank.example"
+        ),
+        secs,
+    )
+
+    jcs = eddsa.sign(doc, issuer_key, vm, cryptosuite="eddsa-jcs-2022", created=NOW)
+    jcs_rate = rate(lambda: eddsa.verify(jcs, resolver, now=NOW), secs)
+    rdfc = eddsa.sign(doc, issuer_key, vm, cryptosuite="eddsa-rdfc-2022", created=NOW)
+    rdfc_rate = rate(lambda: eddsa.verify(rdfc, resolver, now=NOW), secs)
+
+    from passport import legacy
+
+    v1 = {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://www.w3.org/2018/credentials/examples/v1",
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": issuer,
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": holder, "alumniOf": "National Taiwan University"},
+    }
+    ldp = legacy.issue_credential(v1, issuer_key, now=NOW)
+    didkit_rate = rate(lambda: legacy.verify_credential(ldp, now=NOW), secs)
+
+    rows = [
+        ("raw pynacl Ed25519 verify (1 sig)", raw, 1, None),
+        ("SD-JWT presentation, 5 disclosures + KB-JWT", sd_rate, 2, 0.50),
+        ("eddsa-jcs-2022 credential", jcs_rate, 1, 0.50),
+        ("eddsa-rdfc-2022 credential", rdfc_rate, 1, None),
+        ("didkit Ed25519Signature2020 (VC 1.1)", didkit_rate, 1, None),
+    ]
+    print(f"{'format':48} {'verif/s':>10} {'sigs':>5} {'of raw':>8}  target")
+    for name, r, sigs, target in rows:
+        ratio = r * sigs / raw
+        goal = "" if target is None else f">= {target:.0%} {'OK' if ratio >= target else 'MISSED'}"
+        print(f"{name:48} {r:10.0f} {sigs:5d} {ratio:8.1%}  {goal}")
+    verdict = "OK" if rdfc_rate >= didkit_rate else "MISSED"
+    print(
+        f"eddsa-rdfc-2022 / didkit Ed25519Signature2020 = {rdfc_rate / didkit_rate:.2f}x"
+        f"  target >= 1.00x {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""Issue and present a credential in any supported format, behind one pair of functions.
+
+Formats: ``sd-jwt`` (``vc+sd-jwt``, RFC 9901 + VC-JOSE-COSE), ``di-rdfc`` / ``di-jcs`` (VC 2.0
+Data Integrity ``eddsa-rdfc-2022`` / ``eddsa-jcs-2022``), ``ldp-v1`` (VC 1.1
+``Ed25519Signature2020`` through didkit).
+
+Error codes: ``credential_malformed``, ``issuer_key_mismatch``, ``holder_key_mismatch``,
+``format_unsupported`` (MalformedError / ConfigurationError), plus those of the formats.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from passport.did.document import VerificationMethod, parse_did
+from passport.errors import ConfigurationError, MalformedError, PassportError
+from passport.keys import KeyType, PrivateKey, PublicKey, Rng
+from passport.ports import Resolver
+
+__all__ = ["IssueFormat", "find_own_method", "issue", "present"]
+
+VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
+
+
+class IssueFormat(str, enum.Enum):
+    SD_JWT = "sd-jwt"
+    DI_RDFC = "di-rdfc"
+    DI_JCS = "di-jcs"
+    LDP_V1 = "ldp-v1"
+
+
+def find_own_method(
+    resolver: Resolver, did: str, key: PublicKey, relationship: str
+) -> VerificationMethod:
+    """The verification method of ``did`` for ``relationship`` whose key is ``key``.
+
+    Raises ``issuer_key_mismatch`` (ConfigurationError) when the DID lists no such method.
+    """
+    doc = resolver.resolve(did)
+    for vm in doc.methods_for(relationship):
+        if vm.public_key == key:
+            return vm
+    raise ConfigurationError(
+        "issuer_key_mismatch",
+        f"This key is not a {relationship} key of {did}; use the DID's own key or pass its DID.",
+    )
+
+
+def _own_did(key: PublicKey) -> str:
+    from passport.did.key import did_key_from_public_key
+
+    return did_key_from_public_key(key)
+
+
+def _issuer_of(credential: Mapping[str, Any]) -> str | None:
+    issuer = credential.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    return issuer if isinstance(issuer, str) else None
+
+
+def _set_issuer(credential: dict[str, Any], issuer: str) -> None:
+    current = credential.get("issuer")
+    if isinstance(current, dict):
+        current["id"] = issuer
+    else:
+        credential["issuer"] = issuer
+
+
+def issue(
+    credential: Mapping[str, Any],
+    key: PrivateKey,
+    fmt: IssueFormat,
+    *,
+    resolver: Resolver,
+    now: datetime,
+    issuer: str | None = None,
+    verification_method: str | None = None,
+    rng: Rng | None = None,
+) -> str | dict[str, Any]:
+    """Secure ``credential`` with ``key`` in format ``fmt``.
+
+    The issuer is ``issuer``, else the credential's own ``issuer``, else the key's did:key;
+    the signing method is found in the issuer's DID document by the key (or given).
+    Credentials of the project's types are validated against their JSON Schema first.
+    """
+    if not isinstance(credential, Mapping):
+        raise MalformedError("credential_malformed", "A credential must be a JSON object.")
+    doc: dict[str, Any] = copy.deepcopy(dict(credential))
+    doc.pop("proof", None)
+    issuer_did = issuer or _issuer_of(doc) or _own_did(key.public_key)
+    parse_did(issuer_did)
+    _set_issuer(doc, issuer_did)
+    vm_id = verification_method or find_own_method(
+        resolver, issuer_did, key.public_key, "assertionMethod"
+    ).id
+
+    if fmt is IssueFormat.LDP_V1:
+        from passport import legacy
+
+        return legacy.issue_credential(_to_vc1(doc), key, verification_method=vm_id)
+
+    contexts = doc.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != VC2_CONTEXT:
+        raise MalformedError(
+            "credential_malformed",
+            f"A VC 2.0 credential's @context must be a list starting with {VC2_CONTEXT}.",
+        )
+    from passport.credentials.schema import known_type, validate_credential
+
+    if known_type(doc):
+        validate_credential(doc)
+
+    if fmt is IssueFormat.SD_JWT:
+        from passport.sdjwt import issuer as sd_issuer
+
+        holder_jwk = _holder_jwk(doc, resolver)
+        return sd_issuer.issue_vc(doc, key, kid=vm_id, holder_jwk=holder_jwk, rng=rng)
+    from passport.di import eddsa
+
+    suite = "eddsa-rdfc-2022" if fmt is IssueFormat.DI_RDFC else "eddsa-jcs-2022"
+    if key.type is not KeyType.ED25519:
+        raise ConfigurationError("unsupported_key_type", f"{suite} signs with Ed25519 keys only.")
+    return eddsa.sign(doc, key, vm_id, cryptosuite=suite, created=now)
+
+
+def _holder_jwk(doc: Mapping[str, Any], resolver: Resolver) -> dict[str, Any] | None:
+    """The holder's key for ``cnf``: the first authentication key of credentialSubject.id."""
+    subject = doc.get("credentialSubject")
+    holder = subject.get("id") if isinstance(subject, Mapping) else None
+    if not isinstance(holder, str) or not holder.startswith("did:"):
+        return None
+    try:
+        methods = resolver.resolve(holder).methods_for("authentication")
+    except PassportError:
+        return None
+    return dict(methods[0].public_key.to_jwk()) if methods else None
+
+
+def _to_vc1(doc: dict[str, Any]) -> dict[str, Any]:
+    """Map a VC 2.0 document onto VC 1.1 terms (validFrom → issuanceDate, ...) for ldp-v1."""
+    contexts = doc.get("@context")
+    if isinstance(contexts, list) and contexts and contexts[0] == VC2_CONTEXT:
+        doc["@context"] = [VC1_CONTEXT, *contexts[1:]]
+        if "validFrom" in doc:
+            doc["issuanceDate"] = doc.pop("validFrom")
+        if "validUntil" in doc:
+            doc["expirationDate"] = doc.pop("validUntil")
+    return doc
+
+
+def present(
+    secured: str | Mapping[str, Any],
+    holder_key: PrivateKey,
+    *,
+    nonce: str,
+    audience: str,
+    resolver: Resolver,
+    now: datetime,
+    disclose: Sequence[str] | None = None,
+    holder: str | None = None,
+) -> str | dict[str, Any]:
+    """Present ``secured`` to ``audience`` bound to ``nonce``, signed by ``holder_key``.
+
+    SD-JWT: reveals ``disclose`` (all when None) and appends a KB-JWT.
+    Data Integrity / ldp-v1: a VerifiablePresentation signed by the holder with
+    ``challenge`` = nonce and ``domain`` = audience.
+    """
+    from passport.verify import Format, detect_format
+
+    detected = detect_format(secured if isinstance(secured, str) else dict(secured))
+    if detected.presentation:
+        raise MalformedError("credential_malformed", "This is already a presentation.")
+    if detected.format is Format.SD_JWT:
+        from passport.sdjwt import holder as sd_holder
+
+        assert isinstance(detected.data, str)
+        return sd_holder.present(
+            detected.data,
+            disclose=disclose,
+            holder_key=holder_key,
+            nonce=nonce,
+            aud=audience,
+            iat=int(now.timestamp()),
+        )
+    assert isinstance(detected.data, dict)
+    holder_did = holder or _own_did(holder_key.public_key)
+    vm = find_own_method(resolver, holder_did, holder_key.public_key, "authentication")
+    if detected.format is Format.LDP_V1:
+        from passport import legacy
+
+        return legacy.issue_presentation(
+            [detected.data], holder_key, holder=holder_did, challenge=nonce, domain=audience,
+            verification_method=vm.id,
+        )
+    from passport.di import eddsa
+
+    return eddsa.present(
+        [detected.data],
+        holder_key,
+        vm.id,
+        holder=holder_did,
+        challenge=nonce,
+        domain=audience,
+        cryptosuite=detected.format.value,
+        created=now,
+    )
