@@ -103,7 +103,7 @@ def issue(
     if fmt is IssueFormat.LDP_V1:
         from passport import legacy
 
-        return legacy.issue_credential(_to_vc1(doc), key, verification_method=vm_id)
+        return legacy.issue_credential(_to_vc1(doc), key, verification_method=vm_id, now=now)
 
     contexts = doc.get("@context")
     if not isinstance(contexts, list) or not contexts or contexts[0] != VC2_CONTEXT:
@@ -111,16 +111,17 @@ def issue(
             "credential_malformed",
             f"A VC 2.0 credential's @context must be a list starting with {VC2_CONTEXT}.",
         )
-    from passport.credentials.schema import known_type, validate_credential
+    from passport.credentials.schema import validate_credential
+    from passport.verify import is_project_type
 
-    if known_type(doc):
+    if is_project_type(doc):
         validate_credential(doc)
 
     if fmt is IssueFormat.SD_JWT:
         from passport.sdjwt import issuer as sd_issuer
 
         holder_jwk = _holder_jwk(doc, resolver)
-        return sd_issuer.issue_vc(doc, key, kid=vm_id, holder_jwk=holder_jwk, rng=rng)
+        return sd_issuer.issue(doc, key, kid=vm_id, holder_jwk=holder_jwk, now=now, rng=rng)
     from passport.di import eddsa
 
     suite = "eddsa-rdfc-2022" if fmt is IssueFormat.DI_RDFC else "eddsa-jcs-2022"
@@ -154,6 +155,11 @@ def _to_vc1(doc: dict[str, Any]) -> dict[str, Any]:
     return doc
 
 
+def _claim_paths(names: Sequence[str]) -> list[str]:
+    """A bare claim name means a claim of the subject: ``legalName`` -> ``credentialSubject/legalName``."""
+    return [n if "/" in n else f"credentialSubject/{n}" for n in names]
+
+
 def present(
     secured: str | Mapping[str, Any],
     holder_key: PrivateKey,
@@ -182,11 +188,11 @@ def present(
         assert isinstance(detected.data, str)
         return sd_holder.present(
             detected.data,
-            disclose=disclose,
+            disclose=_claim_paths(disclose) if disclose is not None else (lambda _path: True),
             holder_key=holder_key,
             nonce=nonce,
             aud=audience,
-            iat=int(now.timestamp()),
+            now=now,
         )
     assert isinstance(detected.data, dict)
     holder_did = holder or _own_did(holder_key.public_key)
@@ -195,8 +201,13 @@ def present(
         from passport import legacy
 
         return legacy.issue_presentation(
-            [detected.data], holder_key, holder=holder_did, challenge=nonce, domain=audience,
+            [detected.data],
+            holder_key,
+            holder=holder_did,
+            challenge=nonce,
+            domain=audience,
             verification_method=vm.id,
+            now=now,
         )
     from passport.di import eddsa
 

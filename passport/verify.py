@@ -28,7 +28,14 @@ from passport.keys import PublicKey
 from passport.ports import Resolver, StatusFetcher
 from passport.report import VerificationReport
 
-__all__ = ["Format", "VerifyOptions", "detect_format", "parse_datetime", "verify"]
+__all__ = [
+    "Format",
+    "VerifyOptions",
+    "detect_format",
+    "is_project_type",
+    "parse_datetime",
+    "verify",
+]
 
 
 class Format(str, enum.Enum):
@@ -225,7 +232,7 @@ def _verify_sd_jwt(
         report.run("holder_binding", lambda: _check_cnf_binding(payload, result.holder_jwk, options))
     elif is_presentation and require_kb:  # pragma: no cover - the verifier raises kb_missing
         report.failed("holder_proof", "kb_missing", "The presentation has no key-binding JWT.")
-    _credential_checks(payload, options, report)
+    _credential_checks(payload, options, report, partial=True)
 
 
 def _check_cnf_binding(
@@ -285,7 +292,7 @@ def _verify_json_presentation(
         report.run(
             "holder_proof",
             lambda: legacy.verify_presentation(
-                vp, challenge=options.nonce, domain=options.audience, verify_credentials=False
+                vp, challenge=options.nonce or "", domain=options.audience, now=options.now
             ),
         )
     else:
@@ -355,11 +362,26 @@ def _expect_holder(doc: Mapping[str, Any], holder_id: Any) -> None:
 # --- checks common to every credential ------------------------------------------------------
 
 
-def _credential_checks(doc: Mapping[str, Any], options: VerifyOptions, report: VerificationReport) -> None:
-    from passport.credentials.schema import known_type, validate_credential
+def is_project_type(doc: Mapping[str, Any]) -> bool:
+    """True when ``doc`` claims one of the project's credential types (it has a schema)."""
+    from passport.credentials import CREDENTIAL_TYPES
 
-    if known_type(doc):
-        report.run("schema", lambda: validate_credential(doc))
+    types = doc.get("type")
+    types = [types] if isinstance(types, str) else types
+    return isinstance(types, list) and any(t in CREDENTIAL_TYPES for t in types)
+
+
+def _credential_checks(
+    doc: Mapping[str, Any],
+    options: VerifyOptions,
+    report: VerificationReport,
+    *,
+    partial: bool = False,
+) -> None:
+    from passport.credentials.schema import validate_credential
+
+    if is_project_type(doc):
+        report.run("schema", lambda: validate_credential(doc, partial=partial))
     report.run("validity_period", lambda: _check_validity(doc, options))
     if "credentialStatus" in doc:
         report.run("status", lambda: _check_status(doc, options))
@@ -401,9 +423,9 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
                 "The status list was not issued by the credential's issuer.",
             )
         _check_validity(status_vc, options)
-        result = check_status(entry, status_vc)
-        if result.set:
-            code = "revoked" if result.purpose == "revocation" else "suspended"
+        result = check_status(entry, status_vc, now=options.now)
+        if result.revoked or result.suspended:
+            code = "revoked" if result.revoked else "suspended"
             raise VerdictError(code, f"The credential is {code} (status list index {result.index}).")
 
 
