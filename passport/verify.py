@@ -144,6 +144,13 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
     if detected is None:
         return report
     report.format = detected.format.value + (" presentation" if detected.presentation else "")
+    if detected.presentation and options.nonce is None:
+        report.failed(
+            "nonce",
+            "nonce_required",
+            "A presentation answers one request: pass the nonce (challenge) the verifier issued.",
+        )
+        return report
     if detected.format is Format.SD_JWT:
         assert isinstance(detected.data, str)
         _verify_sd_jwt(detected.data, detected.presentation, options, report)

@@ -6,8 +6,6 @@ Exit codes: 0 success (for ``vc verify``: verified), 1 not verified or a failed 
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from passport_cli.commands import did, key, vc
@@ -26,26 +24,21 @@ app.add_typer(vc.app, name="vc")
 
 
 def run() -> None:
-    """Console-script entry point: one place that turns library errors into exit codes."""
+    """Console-script entry point: one place that turns library errors into exit codes.
+
+    Click handles usage errors itself (exit 2); library errors become one line on stderr.
+    """
     from passport.errors import ConfigurationError, MalformedError, PassportError
 
     try:
-        app(standalone_mode=False)
+        app()
     except PassportError as err:
         bad_input = isinstance(err, MalformedError | ConfigurationError)
         fail(f"{err.code}: {err.message}", 2 if bad_input else 1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        fail("aborted", 1)
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         fail(f"internal_error: {type(exc).__name__}: {exc}", 1)
-    sys.exit(0)
 
 
 if __name__ == "__main__":

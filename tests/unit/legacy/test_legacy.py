@@ -23,7 +23,7 @@ from passport.errors import (
 )
 from passport.keys import KeyType, PrivateKey
 
-VECTORS = Path(__file__).parent.parent / "vectors" / "legacy"
+VECTORS = Path(__file__).parents[2] / "vectors" / "legacy"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 V1 = legacy.CREDENTIALS_V1_CONTEXT
 
