@@ -221,6 +221,7 @@ def _verify_sd_jwt(
             require_kb=require_kb,
             max_kb_age=options.kb_max_age,
             clock_skew=options.clock_skew,
+            expected_typ="vc+sd-jwt",
         )
     except PassportError as err:
         report.record_error(_sd_check_name(err.code), err)

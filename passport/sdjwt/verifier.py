@@ -1,0 +1,423 @@
+"""Verify SD-JWT and SD-JWT+KB presentations: RFC 9901 section 7.1 (Verification of the SD-JWT)
+and section 7.3 (Verification by the Verifier), step by step.
+
+The Issuer's key comes from ``issuer_key(header, payload)``: the verification pipeline passes
+a function that resolves the header ``kid`` (or the payload ``iss``) through the DID resolver,
+which is how section 7.1 step 2.3 ("the signing key belongs to this Issuer") is met; tests pass
+a fixed ``PublicKey``. Errors of that function (``did_not_found``, ...) propagate unchanged.
+
+Error codes: MalformedError ``sd_jwt_malformed``, ``jwt_malformed``, ``disclosure_malformed``,
+``credential_date_invalid``, ``key_malformed``; VerdictError ``signature_invalid``,
+``typ_mismatch``, ``issuer_mismatch``, ``sd_alg_unsupported``, ``disclosure_duplicate``,
+``digest_duplicate``, ``disclosure_claim_conflict``, ``disclosure_unreferenced``, ``expired``,
+``not_yet_valid``, ``kb_missing``, ``cnf_missing``, ``kb_signature_invalid``,
+``kb_typ_mismatch``, ``kb_expired``, ``kb_iat_in_future``, ``kb_nonce_mismatch``,
+``audience_mismatch``, ``kb_sd_hash_mismatch``; ConfigurationError ``kb_params_missing``,
+``naive_datetime``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from passport.errors import ConfigurationError, MalformedError, VerdictError
+from passport.keys import PublicKey
+from passport.sdjwt.common import (
+    DEFAULT_SD_ALG,
+    KB_TYP,
+    Disclosure,
+    Path,
+    decode_disclosure,
+    digest,
+    format_path,
+    hash_function,
+    parse_jws,
+    public_key_from_jwk,
+    split_sd_jwt,
+    to_epoch,
+    verify_jws_signature,
+)
+
+__all__ = ["IssuerKey", "VerifiedSdJwt", "verify"]
+
+#: A fixed key, or a function of the Issuer-signed JWT's (header, payload) returning the key.
+IssuerKey = PublicKey | Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]
+
+
+@dataclass(frozen=True)
+class VerifiedSdJwt:
+    """The outcome of a successful verification.
+
+    ``payload`` is the Processed SD-JWT Payload (disclosed claims restored; ``_sd``,
+    ``_sd_alg``, undisclosed array elements removed). ``disclosed`` lists the paths of the
+    claims revealed by Disclosures, indexes pointing into ``payload``'s arrays.
+    """
+
+    header: Mapping[str, Any]
+    payload: Mapping[str, Any]
+    disclosed: tuple[str, ...]
+    holder_jwk: Mapping[str, Any] | None
+    kb_header: Mapping[str, Any] | None
+    kb_payload: Mapping[str, Any] | None
+
+
+def verify(
+    presentation: str,
+    *,
+    issuer_key: IssuerKey,
+    now: datetime | int,
+    nonce: str | None = None,
+    aud: str | None = None,
+    require_kb: bool = True,
+    max_kb_age: int = 300,
+    clock_skew: int = 60,
+    expected_typ: str | None = None,
+) -> VerifiedSdJwt:
+    """Verify an SD-JWT (``require_kb=False``) or an SD-JWT+KB presentation.
+
+    RFC 9901 section 7.3: step 1 is ``require_kb`` (the caller's policy, never the presence of
+    a KB-JWT); step 2 rejects a missing KB-JWT (``kb_missing``); step 3 splits the presentation
+    (``sd_jwt_malformed``); step 4 runs section 7.1:
+
+    - 7.1 step 1: separate the Issuer-signed JWT and the Disclosures;
+    - explicit typing (section 9.11): ``typ`` must equal ``expected_typ`` when given
+      (``typ_mismatch``);
+    - step 2.1-2.2: the algorithm is accepted and never ``none``, the signature verifies
+      (``signature_invalid``; ``jwt_malformed`` if it cannot be parsed);
+    - step 2.3: the key comes from ``issuer_key``; a VC's ``iss`` must match ``issuer``
+      (``issuer_mismatch``);
+    - step 2.4: ``_sd_alg`` is supported (``sd_alg_unsupported``);
+    - step 3: digests of the Disclosures (a Disclosure sent twice: ``disclosure_duplicate``),
+      embedded digests found and replaced, checking the Disclosure's shape
+      (``disclosure_malformed``) and claim name (``disclosure_claim_conflict``: ``_sd``, ``...``
+      or a name already present), undisclosed array elements, ``_sd`` and ``_sd_alg`` removed;
+    - step 4: a digest seen twice (``digest_duplicate``); step 5: a Disclosure no digest
+      references (``disclosure_unreferenced``);
+    - step 6: ``exp``/``nbf`` and the VC's ``validUntil``/``validFrom`` against ``now`` with
+      ``clock_skew`` (``expired``, ``not_yet_valid``, ``credential_date_invalid``).
+
+    Step 5 (for a KB-JWT, required or not, when present): 5.1 the holder key is ``cnf.jwk``
+    (``cnf_missing``, ``key_malformed``); 5.2-5.3 algorithm and signature
+    (``kb_signature_invalid``); 5.4 ``typ`` is ``kb+jwt`` (``kb_typ_mismatch``); 5.5 ``iat`` is
+    no older than ``max_kb_age`` and not in the future (``kb_expired``, ``kb_iat_in_future``);
+    5.6 ``nonce`` and ``aud`` (``kb_nonce_mismatch``, ``audience_mismatch``; both must be given
+    when ``require_kb``, else ConfigurationError ``kb_params_missing``); 5.7 ``sd_hash`` over
+    the SD-JWT up to its last '~' (``kb_sd_hash_mismatch``); 5.8 a KB ``exp`` (``kb_expired``).
+    """
+    now_s = to_epoch(now)
+    if require_kb and (nonce is None or aud is None):
+        raise ConfigurationError(
+            "kb_params_missing",
+            "Key Binding is required: pass the nonce and audience this presentation must carry.",
+        )
+    parts = split_sd_jwt(presentation)  # 7.3 step 3, 7.1 step 1
+    if require_kb and parts.kb_jwt is None:  # 7.3 step 2
+        raise VerdictError(
+            "kb_missing",
+            "This presentation has no Key Binding JWT, but this verifier requires one; "
+            "present it again with the holder key.",
+        )
+
+    # 7.1 step 2: the Issuer-signed JWT.
+    jwt = parse_jws(parts.issuer_jwt)
+    header, raw_payload = jwt.header, jwt.payload
+    if expected_typ is not None and header.get("typ") != expected_typ:
+        raise VerdictError(
+            "typ_mismatch",
+            f"The SD-JWT has typ {header.get('typ')!r}; this verifier expects {expected_typ!r}.",
+            details={"typ": str(header.get("typ")), "expected": expected_typ},
+        )
+    key = issuer_key if isinstance(issuer_key, PublicKey) else issuer_key(header, raw_payload)
+    verify_jws_signature(jwt, key)  # steps 2.1, 2.2
+    _check_issuer(raw_payload)  # step 2.3 (the key's ownership is issuer_key's job)
+    sd_alg = raw_payload.get("_sd_alg", DEFAULT_SD_ALG)
+    hash_function(sd_alg)  # step 2.4
+
+    # 7.1 step 3.1: digest (and decode) every Disclosure.
+    by_digest: dict[str, Disclosure] = {}
+    for encoded in parts.disclosures:
+        h = digest(encoded, sd_alg)
+        if h in by_digest:
+            raise VerdictError(
+                "disclosure_duplicate",
+                "The same Disclosure is sent twice (RFC 9901 section 4); present each once.",
+            )
+        by_digest[h] = decode_disclosure(encoded)
+    walker = _Walker(by_digest)
+    try:
+        payload = walker.object(raw_payload, ())  # steps 3.2-3.5 and 4
+    except RecursionError as exc:
+        raise MalformedError(
+            "sd_jwt_malformed", "The SD-JWT payload is nested too deeply."
+        ) from exc
+    payload.pop("_sd_alg", None)  # step 3.6
+    if len(walker.used) != len(by_digest):  # step 5
+        raise VerdictError(
+            "disclosure_unreferenced",
+            "A Disclosure is not referenced by any digest of the Issuer-signed JWT; "
+            "the presentation was altered or assembled from another credential.",
+            details={"count": len(by_digest) - len(walker.used)},
+        )
+    _check_validity(payload, now_s, clock_skew)  # step 6
+
+    cnf = payload.get("cnf")
+    holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
+    holder_jwk = holder_jwk if isinstance(holder_jwk, dict) else None
+    kb_header: dict[str, Any] | None = None
+    kb_payload: dict[str, Any] | None = None
+    if parts.kb_jwt is not None:  # 7.3 step 5
+        kb = parse_jws(parts.kb_jwt, what="Key Binding JWT")
+        if holder_jwk is None:  # step 5.1
+            raise VerdictError(
+                "cnf_missing",
+                "The credential has no cnf.jwk holder key, so its Key Binding cannot be checked.",
+            )
+        verify_jws_signature(  # steps 5.2, 5.3
+            kb, public_key_from_jwk(holder_jwk), code="kb_signature_invalid", what="Key Binding JWT"
+        )
+        kb_header, kb_payload = kb.header, kb.payload
+        _check_kb(
+            kb_header, kb_payload, parts.sd_jwt, sd_alg, now_s, nonce, aud, max_kb_age, clock_skew
+        )
+
+    return VerifiedSdJwt(
+        header, payload, tuple(walker.disclosed), holder_jwk, kb_header, kb_payload
+    )
+
+
+class _Walker:
+    """RFC 9901 section 7.1 steps 3.2-3.5 and 4 over the payload and, recursively, Disclosures."""
+
+    __slots__ = ("by_digest", "disclosed", "seen", "used")
+
+    def __init__(self, by_digest: dict[str, Disclosure]) -> None:
+        self.by_digest = by_digest
+        self.seen: set[str] = set()
+        self.used: set[str] = set()
+        self.disclosed: list[str] = []
+
+    def _digest(self, h: str) -> Disclosure | None:
+        if h in self.seen:  # step 4
+            raise VerdictError(
+                "digest_duplicate",
+                "A digest appears more than once in the SD-JWT; the Issuer-signed JWT is invalid.",
+                details={"digest": h},
+            )
+        self.seen.add(h)
+        disclosure = self.by_digest.get(h)
+        if disclosure is not None:
+            self.used.add(h)
+        return disclosure  # None: a decoy, or not disclosed (step 3.3.1: ignored)
+
+    def value(self, value: Any, path: Path) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return self.object(value, path)
+        if kind is list:
+            return self.array(value, path)
+        return value
+
+    def object(self, obj: dict[str, Any], path: Path) -> dict[str, Any]:
+        if "..." in obj:
+            raise MalformedError(
+                "sd_jwt_malformed",
+                "The key '...' may only appear in an array element {'...': digest} (RFC 9901 4.1).",
+                details={"path": format_path(path)},
+            )
+        out: dict[str, Any] = {}
+        for k, v in obj.items():
+            if k == "_sd":
+                continue
+            kind = type(v)  # JSON decodes to exact dict/list; inlined for speed
+            if kind is dict:
+                out[k] = self.object(v, (*path, k))
+            elif kind is list:
+                out[k] = self.array(v, (*path, k))
+            else:
+                out[k] = v
+        sd = obj.get("_sd")
+        if sd is None:
+            return out
+        if not isinstance(sd, list) or not all(isinstance(h, str) for h in sd):
+            raise MalformedError(
+                "sd_jwt_malformed",
+                "An _sd key must hold an array of digest strings (RFC 9901 4.2.4.1).",
+                details={"path": format_path(path)},
+            )
+        for h in sd:  # step 3.3
+            disclosure = self._digest(h)
+            if disclosure is None:
+                continue
+            name = disclosure.name
+            if name is None:  # step 3.3.2.1
+                raise MalformedError(
+                    "disclosure_malformed",
+                    "An array-element Disclosure [salt, value] is referenced from an object's _sd.",
+                    details={"path": format_path(path)},
+                )
+            if name in ("_sd", "...") or name in out or name in obj:  # steps 3.3.2.2-3
+                raise VerdictError(
+                    "disclosure_claim_conflict",
+                    f"A Disclosure names claim {name!r}, which is reserved or already present.",
+                    details={"path": format_path((*path, name))},
+                )
+            child = (*path, name)
+            self.disclosed.append(format_path(child))
+            out[name] = self.value(disclosure.value, child)  # steps 3.3.2.4-5
+        return out
+
+    def array(self, items: list[Any], path: Path) -> list[Any]:
+        out: list[Any] = []
+        for item in items:
+            if isinstance(item, dict) and "..." in item:
+                h = item["..."]
+                if len(item) != 1 or not isinstance(h, str):
+                    raise MalformedError(
+                        "sd_jwt_malformed",
+                        "An array digest must be an object {'...': digest} and nothing else.",
+                        details={"path": format_path(path)},
+                    )
+                disclosure = self._digest(h)
+                if disclosure is None:
+                    continue  # step 3.4: removed
+                if disclosure.name is not None:  # step 3.3.3.1
+                    raise MalformedError(
+                        "disclosure_malformed",
+                        "An object-property Disclosure [salt, name, value] is referenced from "
+                        "an array element.",
+                        details={"path": format_path(path)},
+                    )
+                child = (*path, len(out))
+                self.disclosed.append(format_path(child))
+                out.append(self.value(disclosure.value, child))  # steps 3.3.3.2-3
+            elif type(item) is dict or type(item) is list:
+                out.append(self.value(item, (*path, len(out))))
+            else:
+                out.append(item)
+        return out
+
+
+def _check_issuer(payload: Mapping[str, Any]) -> None:
+    issuer = payload.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    iss = payload.get("iss")
+    if iss is not None and issuer_id is not None and iss != issuer_id:
+        raise VerdictError(
+            "issuer_mismatch",
+            "The JWT 'iss' and the credential's 'issuer' name different issuers.",
+            details={"iss": str(iss), "issuer": str(issuer_id)},
+        )
+
+
+def _numeric(payload: Mapping[str, Any], claim: str, what: str) -> int | float | None:
+    value = payload.get(claim)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MalformedError(
+            "jwt_malformed",
+            f"The {what} claim {claim!r} must be a NumericDate.",
+            details={"claim": claim},
+        )
+    return value
+
+
+def _date(payload: Mapping[str, Any], claim: str) -> float | None:
+    value = payload.get(claim)
+    if value is None:
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(claim)
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError as exc:
+        raise MalformedError(
+            "credential_date_invalid",
+            f"The credential's {claim} is not a dateTimeStamp.",
+            details={"claim": claim},
+        ) from exc
+
+
+def _check_validity(payload: Mapping[str, Any], now: int, skew: int) -> None:
+    """RFC 9901 section 7.1 step 6, and the VC validity period (VC Data Model 2.0, 4.9)."""
+    for claim, limit in (
+        ("exp", _numeric(payload, "exp", "SD-JWT")),
+        ("validUntil", _date(payload, "validUntil")),
+    ):
+        if limit is not None and now > limit + skew:
+            raise VerdictError(
+                "expired",
+                f"The credential expired ({claim} is in the past).",
+                details={"claim": claim},
+            )
+    for claim, start in (
+        ("nbf", _numeric(payload, "nbf", "SD-JWT")),
+        ("validFrom", _date(payload, "validFrom")),
+    ):
+        if start is not None and now + skew < start:
+            raise VerdictError(
+                "not_yet_valid",
+                f"The credential is not valid yet ({claim} is in the future).",
+                details={"claim": claim},
+            )
+
+
+def _check_kb(
+    header: Mapping[str, Any],
+    payload: Mapping[str, Any],
+    sd_jwt: str,
+    sd_alg: str,
+    now: int,
+    nonce: str | None,
+    aud: str | None,
+    max_age: int,
+    skew: int,
+) -> None:
+    """RFC 9901 section 7.3 steps 5.4-5.8."""
+    if header.get("typ") != KB_TYP:  # step 5.4
+        raise VerdictError(
+            "kb_typ_mismatch",
+            f"The Key Binding JWT has typ {header.get('typ')!r}; it must be 'kb+jwt'.",
+        )
+    iat = _numeric(payload, "iat", "Key Binding JWT")  # step 5.5
+    if iat is None:
+        raise MalformedError(
+            "jwt_malformed", "The Key Binding JWT has no 'iat'.", details={"claim": "iat"}
+        )
+    if iat > now + skew:
+        raise VerdictError(
+            "kb_iat_in_future",
+            "The Key Binding JWT was issued in the future; check the holder's clock.",
+            details={"iat": iat, "now": now},
+        )
+    if now - iat > max_age + skew:
+        raise VerdictError(
+            "kb_expired",
+            f"The Key Binding JWT is older than {max_age} s; ask the holder to present again.",
+            details={"iat": iat, "now": now},
+        )
+    if nonce is not None and payload.get("nonce") != nonce:  # step 5.6
+        raise VerdictError(
+            "kb_nonce_mismatch",
+            "The Key Binding JWT was made for another transaction (nonce differs): "
+            "a replay, or a stale request.",
+        )
+    if aud is not None and payload.get("aud") != aud:
+        raise VerdictError(
+            "audience_mismatch",
+            "The Key Binding JWT was made for another verifier (aud differs).",
+            details={"aud": str(payload.get("aud")), "expected": aud},
+        )
+    if payload.get("sd_hash") != digest(sd_jwt, sd_alg):  # step 5.7
+        raise VerdictError(
+            "kb_sd_hash_mismatch",
+            "The Key Binding JWT signs a different set of Disclosures (sd_hash differs).",
+        )
+    exp = _numeric(payload, "exp", "Key Binding JWT")  # step 5.8
+    if exp is not None and now > exp + skew:
+        raise VerdictError(
+            "kb_expired", "The Key Binding JWT has expired (exp).", details={"exp": exp}
+        )
