@@ -133,22 +133,26 @@ def main() -> None:
     }
     ldp = legacy.issue_credential(v1, issuer_key, now=NOW)
     didkit_rate = rate(lambda: legacy.verify_credential(ldp, now=NOW), secs)
+    batch = [ldp] * 50  # didkit's best case: many at once on its own thread pool
+    didkit_batch_rate = 50 * rate(lambda: legacy.verify_credentials(batch, now=NOW), secs)
 
     rows = [
         ("raw pynacl Ed25519 verify (1 sig)", raw, 1, None),
         ("SD-JWT presentation, 5 disclosures + KB-JWT", sd_rate, 2, 0.50),
         ("eddsa-jcs-2022 credential", jcs_rate, 1, 0.50),
         ("eddsa-rdfc-2022 credential", rdfc_rate, 1, None),
-        ("didkit Ed25519Signature2020 (VC 1.1)", didkit_rate, 1, None),
+        ("didkit Ed25519Signature2020 (VC 1.1), one by one", didkit_rate, 1, None),
+        ("didkit Ed25519Signature2020 (VC 1.1), batches of 50", didkit_batch_rate, 1, None),
     ]
-    print(f"{'format':48} {'verif/s':>10} {'sigs':>5} {'of raw':>8}  target")
+    print(f"{'format':52} {'verif/s':>10} {'sigs':>5} {'of raw':>8}  target")
     for name, r, sigs, target in rows:
         ratio = r * sigs / raw
         goal = "" if target is None else f">= {target:.0%} {'OK' if ratio >= target else 'MISSED'}"
-        print(f"{name:48} {r:10.0f} {sigs:5d} {ratio:8.1%}  {goal}")
-    verdict = "OK" if rdfc_rate >= didkit_rate else "MISSED"
+        print(f"{name:52} {r:10.0f} {sigs:5d} {ratio:8.1%}  {goal}")
+    best_didkit = max(didkit_rate, didkit_batch_rate)
+    verdict = "OK" if rdfc_rate >= best_didkit else "MISSED"
     print(
-        f"eddsa-rdfc-2022 / didkit Ed25519Signature2020 = {rdfc_rate / didkit_rate:.2f}x"
+        f"eddsa-rdfc-2022 / best didkit Ed25519Signature2020 = {rdfc_rate / best_didkit:.2f}x"
         f"  target >= 1.00x {verdict}"
     )
 

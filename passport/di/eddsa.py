@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -39,7 +37,8 @@ import base58
 
 from passport import jsonld
 from passport.di import jcs, rdfc
-from passport.did.document import DidDocument, VerificationMethod, split_did_url
+from passport.did.document import VerificationMethod, split_did_url
+from passport.did.resolver import resolve_method
 from passport.errors import ConfigurationError, MalformedError, VerdictError
 from passport.keys import KeyType, PrivateKey
 from passport.ports import Resolver
@@ -310,50 +309,12 @@ def sign(
 
 # --- verification --------------------------------------------------------------------
 
-# Memo of method lookups: (id(resolver), method URL, relationship) ->
-# (weak reference to the resolver, the DID document it came from or None, DID, method).
-# A hit needs the same resolver object and, for every method but did:key, the very document
-# object the resolver returns now, so a refresh of the resolver's cache (key rotation) is
-# seen. A did:key document is a pure function of the DID (did:key spec), so once this
-# resolver has resolved it, its methods are served without resolving again.
-_MemoEntry = tuple["weakref.ref[Any]", DidDocument | None, str, VerificationMethod]
-_vm_memo: dict[tuple[int, str, str], _MemoEntry] = {}
-_vm_lock = threading.Lock()
-_VM_MEMO_MAX = 4096
-
-
 def _resolve_method(
     resolver: Resolver, url: str, relationship: str
 ) -> tuple[str, VerificationMethod]:
     """CID 1.0 "Retrieve Verification Method" through the DID resolver, checking that the
     DID document authorises the method for ``relationship``. Returns (DID, method)."""
-    memo_key = (id(resolver), url, relationship)
-    hit = _vm_memo.get(memo_key)
-    if hit is not None and hit[0]() is resolver and hit[1] is None:
-        return hit[2], hit[3]
-    did, fragment = split_did_url(url)
-    doc = resolver.resolve(did)
-    if hit is not None and hit[0]() is resolver and hit[1] is doc:
-        return did, hit[3]
-    if fragment:
-        vm = doc.authorized_method(did + fragment, relationship)
-    else:
-        methods = doc.methods_for(relationship)
-        if len(methods) != 1:
-            raise VerdictError(
-                "verification_method_not_found",
-                f"{did} has {len(methods)} {relationship} methods; name one with a #fragment.",
-            )
-        vm = methods[0]
-    try:
-        ref: weakref.ref[Any] = weakref.ref(resolver)
-    except TypeError:  # a resolver that cannot be weakly referenced is not memoised
-        return did, vm
-    with _vm_lock:
-        if len(_vm_memo) >= _VM_MEMO_MAX:
-            _vm_memo.clear()
-        _vm_memo[memo_key] = (ref, None if did.startswith("did:key:") else doc, did, vm)
-    return did, vm
+    return split_did_url(url)[0], resolve_method(resolver, url, relationship)
 
 
 def _check_binding(document: Mapping[str, Any], did: str, purpose: str) -> None:

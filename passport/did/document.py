@@ -80,6 +80,11 @@ class DidDocument:
 
     data: Mapping[str, Any]
     metadata: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    # Methods already looked up, by (method URL, relationship): a cached document answers a
+    # verifier's repeated lookups without walking and decoding the document again.
+    _found: dict[tuple[str, str], VerificationMethod] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
 
     @property
     def id(self) -> str:
@@ -126,6 +131,15 @@ class DidDocument:
 
         Raises ``verification_method_not_found`` or ``key_not_authorized``.
         """
+        found = self._found.get((ref, relationship))
+        if found is not None:
+            return found
+        vm = self._authorized_method(ref, relationship)
+        if len(self._found) < 256:
+            self._found[(ref, relationship)] = vm
+        return vm
+
+    def _authorized_method(self, ref: str, relationship: str) -> VerificationMethod:
         vm = self.verification_method(ref)
         listed = self.data.get(relationship, [])
         for entry in listed if isinstance(listed, list) else []:
