@@ -1,0 +1,307 @@
+"""The verification pipeline: every format, and every check's verdicts and could-not-checks."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from passport import securing
+from passport.credentials import build_kyc_credential, credential_status_entry
+from passport.credentials.model import hash_id_document_number
+from passport.di import eddsa
+from passport.did import default_resolver
+from passport.did.key import did_key_from_public_key
+from passport.errors import CouldNotCheckError
+from passport.keys import PrivateKey
+from passport.report import Outcome, ReportStatus
+from passport.status import StatusList, build_status_list_credential
+from passport.status.fetch import LocalFirstFetcher
+from passport.verify import Format, VerifyOptions, detect_format, verify
+
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+LIST_URL = "https://bank.example/status/1"
+NONCE, AUD = "n-0042", "https://foreign-bank.example"
+
+
+class Party:
+    def __init__(self) -> None:
+        self.key = PrivateKey.generate()
+        self.did = did_key_from_public_key(self.key.public_key)
+        self.vm = f"{self.did}#{self.did.removeprefix('did:key:')}"
+
+
+@pytest.fixture
+def bank() -> Party:
+    return Party()
+
+
+@pytest.fixture
+def citizen() -> Party:
+    return Party()
+
+
+def kyc(bank: Party, citizen: Party, index: int = 7) -> dict[str, Any]:
+    return build_kyc_credential(
+        issuer=bank.did,
+        holder=citizen.did,
+        legal_name="Lin Mei-Hua",
+        given_name="Mei-Hua",
+        family_name="Lin",
+        birth_date=date(1990, 4, 1),
+        nationality="TW",
+        id_document_type="national_id",
+        id_document_number_hash=hash_id_document_number("A123456789", salt=b"s" * 16),
+        kyc_level="enhanced",
+        verification_date=date(2026, 11, 1),
+        status=credential_status_entry(LIST_URL, index),
+        valid_from=NOW - timedelta(days=1),
+        valid_until=NOW + timedelta(days=365),
+    )
+
+
+def status_list(bank: Party, revoked: tuple[int, ...] = ()) -> dict[str, Any]:
+    lst = StatusList()
+    for i in revoked:
+        lst.set(i)
+    unsigned = build_status_list_credential(
+        issuer=bank.did,
+        url=LIST_URL,
+        purpose="revocation",
+        status_list=lst,
+        valid_from=NOW - timedelta(days=1),
+        valid_until=NOW + timedelta(days=30),
+    )
+    return eddsa.sign(unsigned, bank.key, bank.vm, cryptosuite="eddsa-rdfc-2022", created=NOW)
+
+
+def options(*lists: Mapping[str, Any], nonce: str | None = None, **kw: Any) -> VerifyOptions:
+    return VerifyOptions(
+        resolver=default_resolver(),
+        now=kw.pop("now", NOW),
+        nonce=nonce,
+        audience=AUD if nonce else None,
+        status_fetcher=LocalFirstFetcher(local=list(lists)),
+        **kw,
+    )
+
+
+def issue(bank: Party, doc: dict[str, Any], fmt: str) -> str | dict[str, Any]:
+    return securing.issue(
+        doc, bank.key, securing.IssueFormat(fmt), resolver=default_resolver(), now=NOW
+    )
+
+
+def codes(report: Any) -> list[str]:
+    return report.codes
+
+
+@pytest.mark.parametrize("fmt", ["sd-jwt", "di-rdfc", "di-jcs"])
+def test_project_credential_verifies_with_every_check(bank: Party, citizen: Party, fmt: str) -> None:
+    report = verify(issue(bank, kyc(bank, citizen), fmt), options(status_list(bank)))
+    assert report.status is ReportStatus.VERIFIED, report.to_dict()
+    names = [c.name for c in report.checks]
+    for check in ("format", "signature", "schema", "validity_period", "status"):
+        assert check in names
+
+
+@pytest.mark.parametrize("fmt", ["sd-jwt", "di-rdfc", "di-jcs"])
+def test_revoked_credential_is_invalid(bank: Party, citizen: Party, fmt: str) -> None:
+    report = verify(issue(bank, kyc(bank, citizen, index=7), fmt), options(status_list(bank, (7,))))
+    assert report.status is ReportStatus.INVALID
+    assert codes(report) == ["revoked"]
+
+
+def test_other_entries_revoked_do_not_affect_this_one(bank: Party, citizen: Party) -> None:
+    report = verify(issue(bank, kyc(bank, citizen, index=8), "di-jcs"), options(status_list(bank, (7, 9))))
+    assert report.verified
+
+
+def test_unreachable_status_list_is_indeterminate_not_invalid(bank: Party, citizen: Party) -> None:
+    class Down:
+        def fetch(self, url: str) -> Mapping[str, Any]:
+            raise CouldNotCheckError("status_list_unavailable", "connection refused")
+
+    opts = VerifyOptions(resolver=default_resolver(), now=NOW, status_fetcher=Down())
+    report = verify(issue(bank, kyc(bank, citizen), "sd-jwt"), opts)
+    assert report.status is ReportStatus.INDETERMINATE
+    status = next(c for c in report.checks if c.name == "status")
+    assert status.outcome is Outcome.COULD_NOT_CHECK and status.code == "status_list_unavailable"
+
+
+def test_status_list_signed_by_someone_else_is_rejected(bank: Party, citizen: Party) -> None:
+    mallory = Party()
+    forged = status_list(mallory)  # issuer is mallory's DID
+    report = verify(issue(bank, kyc(bank, citizen), "di-jcs"), options(forged))
+    assert "status_list_issuer_mismatch" in codes(report)
+
+
+def test_tampered_status_list_is_rejected(bank: Party, citizen: Party) -> None:
+    good = status_list(bank, (7,))
+    cleared = copy.deepcopy(good)
+    cleared["credentialSubject"]["encodedList"] = status_list(bank)["credentialSubject"]["encodedList"]
+    report = verify(issue(bank, kyc(bank, citizen, 7), "di-jcs"), options(cleared))
+    assert report.status is ReportStatus.INVALID and "signature_invalid" in codes(report)
+
+
+@pytest.mark.parametrize("fmt", ["sd-jwt", "di-jcs"])
+@pytest.mark.parametrize(("shift", "code"), [(timedelta(days=400), "expired"), (timedelta(days=-2), "not_yet_valid")])
+def test_validity_period(bank: Party, citizen: Party, fmt: str, shift: timedelta, code: str) -> None:
+    report = verify(issue(bank, kyc(bank, citizen), fmt), options(status_list(bank), now=NOW + shift))
+    assert report.status is ReportStatus.INVALID
+    assert code in codes(report)
+
+
+def test_schema_violation_is_reported(bank: Party, citizen: Party) -> None:
+    doc = kyc(bank, citizen)
+    doc["credentialSubject"]["nationality"] = "Taiwan"  # not ISO 3166-1 alpha-2
+    unsigned_ok = eddsa.sign(doc, bank.key, bank.vm, cryptosuite="eddsa-jcs-2022", created=NOW)
+    report = verify(unsigned_ok, options(status_list(bank)))
+    assert "schema_invalid" in codes(report)
+
+
+def test_sd_jwt_presentation_discloses_only_what_was_chosen(bank: Party, citizen: Party) -> None:
+    issued = issue(bank, kyc(bank, citizen), "sd-jwt")
+    pres = securing.present(
+        issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW,
+        disclose=["nationality", "kycLevel"],
+    )
+    report = verify(pres, options(status_list(bank), nonce=NONCE))
+    assert report.verified, report.to_dict()
+    subject = report.subject["credentialSubject"]
+    assert subject["nationality"] == "TW" and subject["kycLevel"] == "enhanced"
+    assert "legalName" not in subject and "birthDate" not in subject
+    for check in ("holder_proof", "nonce", "audience", "holder_binding"):
+        assert check in [c.name for c in report.checks]
+
+
+def test_sd_jwt_presentation_replayed_to_another_verifier_fails(bank: Party, citizen: Party) -> None:
+    pres = securing.present(
+        issue(bank, kyc(bank, citizen), "sd-jwt"), citizen.key, nonce=NONCE, audience=AUD,
+        resolver=default_resolver(), now=NOW,
+    )
+    opts = VerifyOptions(resolver=default_resolver(), now=NOW, nonce=NONCE, audience="https://evil.example",
+                         status_fetcher=LocalFirstFetcher([status_list(bank)]))
+    assert "audience_mismatch" in verify(pres, opts).codes
+    stale = options(status_list(bank), nonce=NONCE, now=NOW + timedelta(hours=1))
+    assert "kb_expired" in verify(pres, stale).codes
+
+
+def test_sd_jwt_without_key_binding_is_not_a_presentation(bank: Party, citizen: Party) -> None:
+    issued = issue(bank, kyc(bank, citizen), "sd-jwt")
+    assert isinstance(issued, str)
+    # an issued SD-JWT verifies as a credential, but it does not prove who presents it
+    detected = detect_format(issued)
+    assert detected.format is Format.SD_JWT and not detected.presentation
+
+
+def test_sd_jwt_cnf_key_not_of_the_subject_fails_holder_binding(bank: Party, citizen: Party) -> None:
+    from passport.sdjwt import holder as sd_holder
+    from passport.sdjwt import issuer as sd_issuer
+
+    thief = Party()
+    doc = kyc(bank, citizen)  # subject is the citizen...
+    issued = sd_issuer.issue(doc, bank.key, kid=bank.vm, holder_jwk=thief.key.public_key.to_jwk(), now=NOW)
+    pres = sd_holder.present(issued, disclose=["credentialSubject/nationality"], holder_key=thief.key,
+                             nonce=NONCE, aud=AUD, now=NOW)  # ...but bound to the thief's key
+    report = verify(pres, options(status_list(bank), nonce=NONCE))
+    assert "holder_binding_failed" in report.codes
+
+
+def test_sd_jwt_signed_by_a_key_not_of_the_issuer(bank: Party, citizen: Party) -> None:
+    from passport.sdjwt import issuer as sd_issuer
+
+    mallory = Party()
+    issued = sd_issuer.issue(kyc(bank, citizen), mallory.key, kid=mallory.vm, now=NOW)
+    report = verify(issued, options(status_list(bank)))
+    assert report.status is ReportStatus.INVALID and "issuer_mismatch" in report.codes
+
+
+@pytest.mark.parametrize("fmt", ["di-rdfc", "di-jcs"])
+def test_data_integrity_presentation(bank: Party, citizen: Party, fmt: str) -> None:
+    issued = issue(bank, kyc(bank, citizen), fmt)
+    vp = securing.present(issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW)
+    report = verify(vp, options(status_list(bank), nonce=NONCE))
+    assert report.verified, report.to_dict()
+    assert report.credentials and report.credentials[0].verified
+
+    wrong = verify(vp, options(status_list(bank), nonce="other"))
+    assert "challenge_mismatch" in wrong.codes
+
+
+def test_someone_elses_credential_in_my_presentation_fails_holder_binding(bank: Party, citizen: Party) -> None:
+    thief = Party()
+    issued = issue(bank, kyc(bank, citizen), "di-jcs")
+    vp = securing.present(issued, thief.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW)
+    report = verify(vp, options(status_list(bank), nonce=NONCE))
+    assert report.status is ReportStatus.INVALID
+    assert "holder_binding_failed" in report.codes
+
+
+def test_tampered_credential_inside_freshly_signed_presentation_fails(bank: Party, citizen: Party) -> None:
+    issued = issue(bank, kyc(bank, citizen), "di-rdfc")
+    assert isinstance(issued, dict)
+    issued["credentialSubject"]["kycLevel"] = "full"
+    vp = eddsa.present([issued], citizen.key, citizen.vm, holder=citizen.did, challenge=NONCE, domain=AUD,
+                       created=NOW)
+    report = verify(vp, options(status_list(bank), nonce=NONCE))
+    assert report.status is ReportStatus.INVALID
+    holder_proof = next(c for c in report.checks if c.name == "holder_proof")
+    assert holder_proof.outcome is Outcome.PASSED  # the holder's own proof is fine...
+    assert "signature_invalid" in report.credentials[0].codes  # ...the credential is not
+
+
+def test_legacy_presentation_verifies_every_credential(bank: Party, citizen: Party) -> None:
+    v1 = {
+        "@context": ["https://www.w3.org/2018/credentials/v1", "https://www.w3.org/2018/credentials/examples/v1"],
+        "type": ["VerifiableCredential"],
+        "issuer": bank.did,
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": citizen.did, "alumniOf": "National Taiwan University"},
+    }
+    issued = issue(bank, v1, "ldp-v1")
+    vp = securing.present(issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW)
+    assert verify(vp, options(nonce=NONCE)).verified
+    tampered = copy.deepcopy(vp)
+    tampered["verifiableCredential"][0]["credentialSubject"]["alumniOf"] = "MIT"
+    report = verify(tampered, options(nonce=NONCE))
+    assert report.status is ReportStatus.INVALID and "signature_invalid" in report.codes
+
+
+def test_unresolvable_issuer_is_indeterminate(citizen: Party) -> None:
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:web:127.0.0.1%3A9",  # nothing listens on the discard port
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": citizen.did, "name": "x"},
+    }
+    signed = eddsa.sign(doc, citizen.key, "did:web:127.0.0.1%3A9#key-1", cryptosuite="eddsa-jcs-2022", created=NOW)
+    report = verify(signed, options())
+    assert report.status is ReportStatus.INDETERMINATE
+    sig = next(c for c in report.checks if c.name == "signature")
+    assert sig.outcome is Outcome.COULD_NOT_CHECK and sig.code == "did_resolution_failed"
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ("", "malformed"),
+        ("not a credential", "malformed"),
+        ("{not json", "malformed"),
+        (json.dumps({"type": ["VerifiableCredential"]}), "proof_missing"),
+        (json.dumps({"proof": {"type": "RsaSignature2018"}}), "proof_type_unsupported"),
+        (json.dumps({"proof": {"type": "DataIntegrityProof", "cryptosuite": "ecdsa-rdfc-2019"}}), "cryptosuite_unsupported"),
+        ("eyJhbGciOi.e30.c2ln~", "jwt_malformed"),
+        ("eyJhbGciOiJFZERTQSJ9.e30.c2ln~", "typ_mismatch"),
+        (b"\xff\xfe", "malformed"),
+    ],
+)
+def test_malformed_input_gives_a_report_not_an_exception(data: Any, code: str) -> None:
+    report = verify(data, options())
+    assert report.status is ReportStatus.INVALID
+    assert code in report.codes
