@@ -22,12 +22,11 @@ ed25519-2020, status-list-2021, JFF plug-fest 1, OB v3p0 ``context.json``, ...):
 fetch remote contexts. A credential with another context raises ``jsonld_context_unknown``.
 
 Error codes:
-``legacy_malformed``, ``did_invalid`` (MalformedError);
+``legacy_malformed``, ``did_invalid``, ``jsonld_context_unknown`` (MalformedError);
 ``signature_invalid``, ``key_not_authorized``, ``proof_type_unsupported``,
 ``proof_purpose_mismatch``, ``issuer_mismatch``, ``expired``, ``not_yet_valid``,
-``challenge_mismatch``, ``domain_mismatch``, ``holder_mismatch`` (VerdictError);
-``did_method_unsupported``, ``did_resolution_failed``, ``jsonld_context_unknown``
-(CouldNotCheckError); ``unsupported_key_type``, ``key_mismatch`` (ConfigurationError).
+``challenge_mismatch``, ``domain_mismatch``, ``holder_binding_failed`` (VerdictError);
+``did_method_unsupported``, ``did_resolution_failed`` (CouldNotCheckError); ``unsupported_key_type``, ``key_mismatch`` (ConfigurationError).
 """
 
 from __future__ import annotations
@@ -292,7 +291,7 @@ def _didkit_error(message: str, offline: bool) -> PassportError:
     details = {"didkit": message}
     lowered = message.lower()
     if "unknown context" in lowered:
-        return CouldNotCheckError(
+        return MalformedError(
             "jsonld_context_unknown",
             "The document uses a JSON-LD context that didkit does not ship and will not "
             "fetch; it cannot be canonicalized, so its proof cannot be checked.",
@@ -673,7 +672,7 @@ def verify_presentation(
     credentials (DID Auth) verifies with ``credentials == ()``.
 
     Raises MalformedError ``legacy_malformed``, ``did_invalid``; VerdictError
-    ``challenge_mismatch``, ``domain_mismatch``, ``holder_mismatch`` and every
+    ``challenge_mismatch``, ``domain_mismatch``, ``holder_binding_failed`` and every
     ``verify_credential`` verdict (for a credential, ``details["credential_index"]`` says
     which); CouldNotCheckError ``did_method_unsupported``, ``did_resolution_failed``,
     ``jsonld_context_unknown``.
@@ -704,7 +703,7 @@ def verify_presentation(
     vm: str = proof["verificationMethod"]
     if not isinstance(holder, str) or _did_of(vm) != holder:
         raise VerdictError(
-            "holder_mismatch",
+            "holder_binding_failed",
             "The presentation must name its holder, and be signed by a key of that DID.",
             details={"holder": holder, "verification_method": vm},
         )
@@ -720,7 +719,7 @@ def verify_presentation(
             raise
         if any(subject != holder for subject in _subject_ids(item.credential)):
             raise VerdictError(
-                "holder_mismatch",
+                "holder_binding_failed",
                 "A credential in the presentation was issued to someone else than its holder.",
                 details={"credential_index": index, "holder": holder},
             )

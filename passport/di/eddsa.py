@@ -17,7 +17,7 @@ Error codes:
 - MalformedError: ``proof_missing``, ``proof_malformed``, ``document_malformed``, and those of
   ``passport.jsonld`` and ``passport.di.jcs`` (``jsonld_*``, ``jcs_invalid``);
 - VerdictError: ``cryptosuite_unsupported``, ``signature_invalid``, ``proof_purpose_mismatch``,
-  ``challenge_mismatch``, ``domain_mismatch``, ``issuer_mismatch``, ``holder_mismatch``,
+  ``challenge_mismatch``, ``domain_mismatch``, ``issuer_mismatch``, ``holder_binding_failed``,
   ``proof_expired``, ``key_type_mismatch``;
 - resolver errors pass through (``did_invalid``, ``did_not_found``,
   ``verification_method_not_found``, ``key_not_authorized``, ...);
@@ -331,7 +331,7 @@ def _check_binding(document: Mapping[str, Any], did: str, purpose: str) -> None:
         holder = _id_of(document.get("holder"))
         if holder != did:
             raise VerdictError(
-                "holder_mismatch",
+                "holder_binding_failed",
                 f"The presentation was signed with a key of {did}, but its holder is {holder!r}.",
                 details={"signer": did, "holder": str(holder)},
             )
@@ -518,7 +518,7 @@ def verify(
     ``jsonld_context_unknown``, ``jsonld_undefined_term``, ``jsonld_invalid``, ``jcs_invalid``;
     VerdictError ``cryptosuite_unsupported``, ``proof_purpose_mismatch``,
     ``challenge_mismatch``, ``domain_mismatch``, ``proof_expired``, ``issuer_mismatch``,
-    ``holder_mismatch``, ``key_type_mismatch``, ``signature_invalid``; and the resolver's
+    ``holder_binding_failed``, ``key_type_mismatch``, ``signature_invalid``; and the resolver's
     errors (``did_invalid``, ``did_not_found``, ``verification_method_not_found``,
     ``key_not_authorized``, ...).
     """

@@ -81,7 +81,7 @@ def test_wrong_challenge_or_domain(
     assert err.value.code == "domain_mismatch"
 
 
-def test_holder_mismatch(
+def test_holder_binding_failed(
     credential: dict[str, Any],
     holder_key: PrivateKey,
     issuer_key: PrivateKey,
@@ -90,7 +90,7 @@ def test_holder_mismatch(
     vp = _vp(credential, issuer_key, holder=did_of(holder_key))  # someone else signs
     with pytest.raises(VerdictError) as err:
         eddsa.verify_presentation(vp, resolver, challenge=CHALLENGE, domain=DOMAIN)
-    assert err.value.code == "holder_mismatch"
+    assert err.value.code == "holder_binding_failed"
 
 
 def test_presentation_signed_for_assertion_is_refused(
