@@ -95,7 +95,9 @@ def main() -> None:
     raw = rate(lambda: nacl.bindings.crypto_sign_open(sig + msg, pk), secs)
 
     # SD-JWT presentation: 5 disclosures + KB-JWT
-    sd = sd_issuer.issue(doc, issuer_key, kid=vm, holder_jwk=holder_key.public_key.to_jwk(), now=NOW)
+    sd = sd_issuer.issue(
+        doc, issuer_key, kid=vm, holder_jwk=holder_key.public_key.to_jwk(), now=NOW
+    )
     pres = sd_holder.present(
         sd,
         disclose=lambda path: True,
@@ -104,6 +106,7 @@ def main() -> None:
         aud="https://bank.example",
         now=NOW,
     )
+
     def lookup(header: Any, payload: Any) -> Any:
         return resolve_method(resolver, header["kid"], "assertionMethod").public_key
 

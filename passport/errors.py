@@ -5,7 +5,7 @@ a human ``message`` that says what to do, and a ``details`` dict free of secrets
 
     PassportError
     ├── MalformedError       the input cannot be parsed (jwt_malformed, disclosure_malformed, ...)
-    ├── VerdictError         the input parsed and is invalid (signature_invalid, expired, revoked, ...)
+    ├── VerdictError         the input parsed and is invalid (signature_invalid, revoked, ...)
     ├── CouldNotCheckError   no verdict could be reached (did_not_found, rpc_unavailable, ...)
     └── ConfigurationError   the library was set up wrongly (unsupported_key_type, ...)
 

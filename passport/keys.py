@@ -1,4 +1,4 @@
-"""Keys: Ed25519 (pynacl), P-256 (cryptography), secp256k1 (cryptography; eth-account for addresses).
+"""Keys: Ed25519 (pynacl), P-256 and secp256k1 (cryptography; eth-account for addresses).
 
 Public keys are held as raw bytes: the 32-byte Ed25519 key, or the 33-byte compressed SEC1
 point for the elliptic curves. They convert to and from JWK (RFC 7517 / RFC 8037) and
@@ -49,7 +49,7 @@ __all__ = [
 Rng = Callable[[int], bytes]
 
 
-class KeyType(str, enum.Enum):
+class KeyType(enum.StrEnum):
     ED25519 = "ed25519"
     P256 = "p256"
     SECP256K1 = "secp256k1"
@@ -123,12 +123,16 @@ class PublicKey:
     def __post_init__(self) -> None:
         expected = 32 if self.type is KeyType.ED25519 else 33
         if len(self.raw) != expected:
-            raise _malformed(f"A {self.type.value} public key has {expected} bytes, got {len(self.raw)}.")
+            raise _malformed(
+                f"A {self.type.value} public key has {expected} bytes, got {len(self.raw)}."
+            )
         if self.type is KeyType.ED25519:
             verifier: Any = self.raw
         else:
             try:
-                verifier = ec.EllipticCurvePublicKey.from_encoded_point(_CURVES[self.type], self.raw)
+                verifier = ec.EllipticCurvePublicKey.from_encoded_point(
+                    _CURVES[self.type], self.raw
+                )
             except ValueError as exc:
                 raise _malformed(f"Not a point on {self.type.value}.") from exc
         object.__setattr__(self, "_verifier", verifier)
@@ -185,12 +189,16 @@ class PublicKey:
                 point = ec.EllipticCurvePublicNumbers(
                     int.from_bytes(x, "big"), int.from_bytes(y, "big"), _CURVES[key_type]
                 ).public_key()
-                return cls(key_type, point.public_bytes(Encoding.X962, PublicFormat.CompressedPoint))
+                return cls(
+                    key_type, point.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+                )
         except (KeyError, ValueError, TypeError) as exc:
             if isinstance(exc, MalformedError):
                 raise
             raise _malformed(f"Invalid JWK: {exc}") from exc
-        raise _malformed(f"Unsupported JWK kty={kty!r} crv={crv!r}; use Ed25519, P-256 or secp256k1.")
+        raise _malformed(
+            f"Unsupported JWK kty={kty!r} crv={crv!r}; use Ed25519, P-256 or secp256k1."
+        )
 
     def thumbprint(self) -> str:
         """RFC 7638 JWK thumbprint (SHA-256, base64url)."""
@@ -233,7 +241,9 @@ class PrivateKey:
             public = PublicKey(KeyType.ED25519, bytes(signer.verify_key))
         else:
             try:
-                signer = ec.derive_private_key(int.from_bytes(self.secret, "big"), _CURVES[self.type])
+                signer = ec.derive_private_key(
+                    int.from_bytes(self.secret, "big"), _CURVES[self.type]
+                )
             except ValueError as exc:
                 raise _malformed(f"Not a valid {self.type.value} private key.") from exc
             public = PublicKey(

@@ -26,7 +26,8 @@ Error codes:
 ``signature_invalid``, ``key_not_authorized``, ``proof_type_unsupported``,
 ``proof_purpose_mismatch``, ``issuer_mismatch``, ``expired``, ``not_yet_valid``,
 ``challenge_mismatch``, ``domain_mismatch``, ``holder_binding_failed`` (VerdictError);
-``did_method_unsupported``, ``did_resolution_failed`` (CouldNotCheckError); ``unsupported_key_type``, ``key_mismatch`` (ConfigurationError).
+``did_method_unsupported``, ``did_resolution_failed`` (CouldNotCheckError);
+``unsupported_key_type``, ``key_mismatch`` (ConfigurationError).
 """
 
 from __future__ import annotations

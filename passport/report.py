@@ -20,13 +20,13 @@ __all__ = ["Check", "Outcome", "ReportStatus", "VerificationReport"]
 T = TypeVar("T")
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     PASSED = "passed"
     FAILED = "failed"
     COULD_NOT_CHECK = "could_not_check"
 
 
-class ReportStatus(str, enum.Enum):
+class ReportStatus(enum.StrEnum):
     VERIFIED = "verified"
     INVALID = "invalid"
     INDETERMINATE = "indeterminate"
@@ -101,9 +101,7 @@ class VerificationReport:
 
     def record_error(self, name: str, err: PassportError) -> None:
         """Record ``err`` as the outcome of check ``name``: a verdict unless it says otherwise."""
-        outcome = (
-            Outcome.COULD_NOT_CHECK if isinstance(err, CouldNotCheckError) else Outcome.FAILED
-        )
+        outcome = Outcome.COULD_NOT_CHECK if isinstance(err, CouldNotCheckError) else Outcome.FAILED
         self.checks.append(Check(name, outcome, err.code, err.message))
 
     def run(self, name: str, fn: Callable[[], T]) -> T | None:

@@ -27,7 +27,7 @@ VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
 
-class IssueFormat(str, enum.Enum):
+class IssueFormat(enum.StrEnum):
     SD_JWT = "sd-jwt"
     DI_RDFC = "di-rdfc"
     DI_JCS = "di-jcs"
@@ -96,9 +96,10 @@ def issue(
     issuer_did = issuer or _issuer_of(doc) or _own_did(key.public_key)
     parse_did(issuer_did)
     _set_issuer(doc, issuer_did)
-    vm_id = verification_method or find_own_method(
-        resolver, issuer_did, key.public_key, "assertionMethod"
-    ).id
+    vm_id = (
+        verification_method
+        or find_own_method(resolver, issuer_did, key.public_key, "assertionMethod").id
+    )
 
     if fmt is IssueFormat.LDP_V1:
         from passport import legacy
@@ -156,7 +157,8 @@ def _to_vc1(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _claim_paths(names: Sequence[str]) -> list[str]:
-    """A bare claim name means a claim of the subject: ``legalName`` -> ``credentialSubject/legalName``."""
+    """A bare claim name is a claim of the subject: ``legalName`` is
+    ``credentialSubject/legalName``."""
     return [n if "/" in n else f"credentialSubject/{n}" for n in names]
 
 

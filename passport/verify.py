@@ -15,6 +15,7 @@ Failures carry the codes of the error that stopped the check (see docs/errors.md
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 from collections.abc import Callable, Mapping
@@ -38,7 +39,7 @@ __all__ = [
 ]
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     SD_JWT = "vc+sd-jwt"
     DI_RDFC = "eddsa-rdfc-2022"
     DI_JCS = "eddsa-jcs-2022"
@@ -106,7 +107,10 @@ def _proof_kind(proof: Any) -> Format:
 
 
 def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
-    """Tell what ``data`` is. Raises ``malformed`` (MalformedError) or an unsupported-proof verdict."""
+    """Tell what ``data`` is.
+
+    Raises ``malformed`` (MalformedError) or an unsupported-proof verdict.
+    """
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
@@ -118,7 +122,9 @@ def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
             try:
                 parsed = json.loads(text)
             except json.JSONDecodeError as exc:
-                raise MalformedError("malformed", f"The input is not valid JSON: {exc.msg}.") from None
+                raise MalformedError(
+                    "malformed", f"The input is not valid JSON: {exc.msg}."
+                ) from None
             return detect_format(parsed)
         if "~" in text and text.count(".") >= 2:
             return Detected(Format.SD_JWT, not text.endswith("~"), text)
@@ -158,10 +164,11 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
         assert isinstance(detected.data, dict)
         _verify_json_presentation(detected.data, detected.format, options, report)
     else:
-        assert isinstance(detected.data, dict)
-        if report.run("signature", lambda: _verify_json_proof(detected.data, detected.format, options)):
-            _credential_checks(detected.data, options, report)
-        report.subject = _summary(detected.data)
+        doc = detected.data
+        assert isinstance(doc, dict)
+        if report.run("signature", lambda: _verify_json_proof(doc, detected.format, options)):
+            _credential_checks(doc, options, report)
+        report.subject = _summary(doc)
     return report
 
 
@@ -187,7 +194,9 @@ def _sd_check_name(code: str) -> str:
     return "disclosures"
 
 
-def _issuer_key_lookup(resolver: Resolver) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
+def _issuer_key_lookup(
+    resolver: Resolver,
+) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
     def lookup(header: Mapping[str, Any], payload: Mapping[str, Any]) -> PublicKey:
         issuer = _issuer_id(payload)
         kid = header.get("kid")
@@ -198,7 +207,8 @@ def _issuer_key_lookup(resolver: Resolver) -> Callable[[Mapping[str, Any], Mappi
         vm = resolve_method(resolver, kid, "assertionMethod")
         if vm.id.split("#", 1)[0] != issuer:
             raise VerdictError(
-                "issuer_mismatch", f"The signing key {vm.id} does not belong to the issuer {issuer}."
+                "issuer_mismatch",
+                f"The signing key {vm.id} does not belong to the issuer {issuer}.",
             )
         return vm.public_key
 
@@ -237,7 +247,9 @@ def _verify_sd_jwt(
             report.passed("nonce")
         if options.audience is not None:
             report.passed("audience")
-        report.run("holder_binding", lambda: _check_cnf_binding(payload, result.holder_jwk, options))
+        report.run(
+            "holder_binding", lambda: _check_cnf_binding(payload, result.holder_jwk, options)
+        )
     elif is_presentation and require_kb:  # pragma: no cover - the verifier raises kb_missing
         report.failed("holder_proof", "kb_missing", "The presentation has no key-binding JWT.")
     _credential_checks(payload, options, report, partial=True)
@@ -291,9 +303,17 @@ def _verify_json_presentation(
     proofs = vp["proof"] if isinstance(vp["proof"], list) else [vp["proof"]]
     proof = proofs[0]
     if options.nonce is not None:
-        report.run("nonce", lambda: _expect(proof.get("challenge"), options.nonce, "challenge_mismatch", "challenge"))
+        report.run(
+            "nonce",
+            lambda: _expect(
+                proof.get("challenge"), options.nonce, "challenge_mismatch", "challenge"
+            ),
+        )
     if options.audience is not None:
-        report.run("audience", lambda: _expect(proof.get("domain"), options.audience, "domain_mismatch", "domain"))
+        report.run(
+            "audience",
+            lambda: _expect(proof.get("domain"), options.audience, "domain_mismatch", "domain"),
+        )
     if fmt is Format.LDP_V1:
         from passport import legacy
 
@@ -318,7 +338,8 @@ def _verify_json_presentation(
             if holder_id is not None and result.controller != holder_id:
                 raise VerdictError(
                     "holder_binding_failed",
-                    f"The presentation was signed by {result.controller}, not its holder {holder_id}.",
+                    f"The presentation was signed by {result.controller}, "
+                    f"not its holder {holder_id}.",
                 )
 
         report.run("holder_proof", holder_proof)
@@ -418,11 +439,15 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
     entries = entries if isinstance(entries, list) else [entries]
     if options.status_fetcher is None:
         raise CouldNotCheckError(
-            "status_unavailable", "No status list source is configured; the status cannot be checked."
+            "status_unavailable",
+            "No status list source is configured; the status cannot be checked.",
         )
     for entry in entries:
         if not isinstance(entry, Mapping) or not isinstance(entry.get("statusListCredential"), str):
-            raise MalformedError("status_entry_malformed", "A credentialStatus entry has no statusListCredential URL.")
+            raise MalformedError(
+                "status_entry_malformed",
+                "A credentialStatus entry has no statusListCredential URL.",
+            )
         status_vc = dict(options.status_fetcher.fetch(entry["statusListCredential"]))
         _verify_json_proof(status_vc, detect_format(status_vc).format, options)
         if _issuer_id(status_vc) != _issuer_id(doc):
@@ -434,7 +459,9 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
         result = check_status(entry, status_vc, now=options.now)
         if result.revoked or result.suspended:
             code = "revoked" if result.revoked else "suspended"
-            raise VerdictError(code, f"The credential is {code} (status list index {result.index}).")
+            raise VerdictError(
+                code, f"The credential is {code} (status list index {result.index})."
+            )
 
 
 def _issuer_id(doc: Mapping[str, Any]) -> str:
@@ -457,10 +484,8 @@ def _subject_id(doc: Mapping[str, Any]) -> str | None:
 
 def _summary(doc: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    try:
+    with contextlib.suppress(MalformedError):
         out["issuer"] = _issuer_id(doc)
-    except MalformedError:
-        pass
     types = doc.get("type")
     if types is not None:
         out["type"] = types

@@ -39,7 +39,11 @@ def render_report(report: Any, console: Console) -> None:
         ReportStatus.INDETERMINATE: "yellow",
     }[report.status]
     console.print(f"[bold {colour}]{report.status.value.upper()}[/]  ({report.format})")
-    marks = {Outcome.PASSED: "[green]ok[/]", Outcome.FAILED: "[red]FAIL[/]", Outcome.COULD_NOT_CHECK: "[yellow]??[/]"}
+    marks = {
+        Outcome.PASSED: "[green]ok[/]",
+        Outcome.FAILED: "[red]FAIL[/]",
+        Outcome.COULD_NOT_CHECK: "[yellow]??[/]",
+    }
 
     def table_of(rep: Any, title: str | None) -> Table:
         table = Table(title=title, show_header=True, header_style="bold")

@@ -309,6 +309,7 @@ def sign(
 
 # --- verification --------------------------------------------------------------------
 
+
 def _resolve_method(
     resolver: Resolver, url: str, relationship: str
 ) -> tuple[str, VerificationMethod]:

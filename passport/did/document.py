@@ -18,7 +18,9 @@ from passport.keys import KeyType, PublicKey
 
 __all__ = ["DidDocument", "VerificationMethod", "parse_did", "split_did_url"]
 
-_DID_RE = re.compile(r"^did:([a-z0-9]+):((?:[A-Za-z0-9._\-]|%[0-9A-Fa-f]{2})*(?::(?:[A-Za-z0-9._\-]|%[0-9A-Fa-f]{2})*)*)$")
+_DID_RE = re.compile(
+    r"^did:([a-z0-9]+):((?:[A-Za-z0-9._\-]|%[0-9A-Fa-f]{2})*(?::(?:[A-Za-z0-9._\-]|%[0-9A-Fa-f]{2})*)*)$"
+)
 
 RELATIONSHIPS = (
     "authentication",
@@ -104,7 +106,10 @@ class DidDocument:
         return out
 
     def verification_method(self, ref: str) -> VerificationMethod:
-        """The method ``ref`` (absolute DID URL or '#fragment'). Raises ``verification_method_not_found``."""
+        """The method ``ref`` (absolute DID URL or '#fragment').
+
+        Raises ``verification_method_not_found``.
+        """
         url = self._absolute(ref)
         vm = self._methods().get(url)
         if vm is None:

@@ -36,7 +36,9 @@ class LocalFirstFetcher:
             )
         client = self.client or httpx.Client(timeout=self.timeout)
         try:
-            response = client.get(url, headers={"Accept": "application/vc+ld+json, application/json"})
+            response = client.get(
+                url, headers={"Accept": "application/vc+ld+json, application/json"}
+            )
         except httpx.HTTPError as exc:
             raise CouldNotCheckError(
                 "status_list_unavailable", f"Could not fetch the status list {url}: {exc}."

@@ -14,7 +14,9 @@ app = typer.Typer(help="Create and resolve DIDs.", no_args_is_help=True)
 
 @app.command("create")
 def create(
-    key: Annotated[Path, typer.Option("--key", help="Private JWK file (from `passport key generate`).")],
+    key: Annotated[
+        Path, typer.Option("--key", help="Private JWK file (from `passport key generate`).")
+    ],
     method: Annotated[str, typer.Option("--method", help="key | jwk")] = "key",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:

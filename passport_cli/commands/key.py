@@ -35,6 +35,13 @@ def generate(
     write_secret(out, json.dumps(key.to_jwk(), indent=2) + "\n", force=force)
     did = did_key_from_public_key(key.public_key)
     if as_json:
-        print_json({"path": str(out), "type": key.type.value, "did": did, "publicJwk": key.public_key.to_jwk()})
+        print_json(
+            {
+                "path": str(out),
+                "type": key.type.value,
+                "did": did,
+                "publicJwk": key.public_key.to_jwk(),
+            }
+        )
     else:
         print_text(f"wrote {key.type.value} key to {out} (mode 0600)\n{did}")

@@ -68,7 +68,9 @@ def issue(
 @app.command("present")
 def present(
     credential: Annotated[Path, typer.Argument(help="A secured credential (from `vc issue`).")],
-    holder_key: Annotated[Path, typer.Option("--holder-key", help="The holder's private JWK file.")],
+    holder_key: Annotated[
+        Path, typer.Option("--holder-key", help="The holder's private JWK file.")
+    ],
     nonce: Annotated[str, typer.Option("--nonce", help="The verifier's nonce (challenge).")],
     aud: Annotated[str, typer.Option("--aud", help="The verifier (audience / domain).")],
     disclose: Annotated[
@@ -102,11 +104,15 @@ def present(
 @app.command("verify")
 def verify(
     file: Annotated[Path, typer.Argument(help="A credential or presentation, in any format.")],
-    nonce: Annotated[str | None, typer.Option("--nonce", help="Expected nonce (challenge).")] = None,
+    nonce: Annotated[
+        str | None, typer.Option("--nonce", help="Expected nonce (challenge).")
+    ] = None,
     aud: Annotated[str | None, typer.Option("--aud", help="Expected audience (domain).")] = None,
     status_list: Annotated[
         list[Path] | None,
-        typer.Option("--status-list", help="A status list credential file to use offline (repeatable)."),
+        typer.Option(
+            "--status-list", help="A status list credential file to use offline (repeatable)."
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -7,7 +7,13 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CLASSES = {"MalformedError", "VerdictError", "CouldNotCheckError", "ConfigurationError", "PassportError"}
+CLASSES = {
+    "MalformedError",
+    "VerdictError",
+    "CouldNotCheckError",
+    "ConfigurationError",
+    "PassportError",
+}
 # Codes raised through a variable rather than a literal.
 INDIRECT = {"revoked", "suspended"}
 

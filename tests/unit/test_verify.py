@@ -101,7 +101,9 @@ def codes(report: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["sd-jwt", "di-rdfc", "di-jcs"])
-def test_project_credential_verifies_with_every_check(bank: Party, citizen: Party, fmt: str) -> None:
+def test_project_credential_verifies_with_every_check(
+    bank: Party, citizen: Party, fmt: str
+) -> None:
     report = verify(issue(bank, kyc(bank, citizen), fmt), options(status_list(bank)))
     assert report.status is ReportStatus.VERIFIED, report.to_dict()
     names = [c.name for c in report.checks]
@@ -117,7 +119,9 @@ def test_revoked_credential_is_invalid(bank: Party, citizen: Party, fmt: str) ->
 
 
 def test_other_entries_revoked_do_not_affect_this_one(bank: Party, citizen: Party) -> None:
-    report = verify(issue(bank, kyc(bank, citizen, index=8), "di-jcs"), options(status_list(bank, (7, 9))))
+    report = verify(
+        issue(bank, kyc(bank, citizen, index=8), "di-jcs"), options(status_list(bank, (7, 9)))
+    )
     assert report.verified
 
 
@@ -143,15 +147,23 @@ def test_status_list_signed_by_someone_else_is_rejected(bank: Party, citizen: Pa
 def test_tampered_status_list_is_rejected(bank: Party, citizen: Party) -> None:
     good = status_list(bank, (7,))
     cleared = copy.deepcopy(good)
-    cleared["credentialSubject"]["encodedList"] = status_list(bank)["credentialSubject"]["encodedList"]
+    cleared["credentialSubject"]["encodedList"] = status_list(bank)["credentialSubject"][
+        "encodedList"
+    ]
     report = verify(issue(bank, kyc(bank, citizen, 7), "di-jcs"), options(cleared))
     assert report.status is ReportStatus.INVALID and "signature_invalid" in codes(report)
 
 
 @pytest.mark.parametrize("fmt", ["sd-jwt", "di-jcs"])
-@pytest.mark.parametrize(("shift", "code"), [(timedelta(days=400), "expired"), (timedelta(days=-2), "not_yet_valid")])
-def test_validity_period(bank: Party, citizen: Party, fmt: str, shift: timedelta, code: str) -> None:
-    report = verify(issue(bank, kyc(bank, citizen), fmt), options(status_list(bank), now=NOW + shift))
+@pytest.mark.parametrize(
+    ("shift", "code"), [(timedelta(days=400), "expired"), (timedelta(days=-2), "not_yet_valid")]
+)
+def test_validity_period(
+    bank: Party, citizen: Party, fmt: str, shift: timedelta, code: str
+) -> None:
+    report = verify(
+        issue(bank, kyc(bank, citizen), fmt), options(status_list(bank), now=NOW + shift)
+    )
     assert report.status is ReportStatus.INVALID
     assert code in codes(report)
 
@@ -167,7 +179,12 @@ def test_schema_violation_is_reported(bank: Party, citizen: Party) -> None:
 def test_sd_jwt_presentation_discloses_only_what_was_chosen(bank: Party, citizen: Party) -> None:
     issued = issue(bank, kyc(bank, citizen), "sd-jwt")
     pres = securing.present(
-        issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW,
+        issued,
+        citizen.key,
+        nonce=NONCE,
+        audience=AUD,
+        resolver=default_resolver(),
+        now=NOW,
         disclose=["nationality", "kycLevel"],
     )
     report = verify(pres, options(status_list(bank), nonce=NONCE))
@@ -179,13 +196,24 @@ def test_sd_jwt_presentation_discloses_only_what_was_chosen(bank: Party, citizen
         assert check in [c.name for c in report.checks]
 
 
-def test_sd_jwt_presentation_replayed_to_another_verifier_fails(bank: Party, citizen: Party) -> None:
+def test_sd_jwt_presentation_replayed_to_another_verifier_fails(
+    bank: Party, citizen: Party
+) -> None:
     pres = securing.present(
-        issue(bank, kyc(bank, citizen), "sd-jwt"), citizen.key, nonce=NONCE, audience=AUD,
-        resolver=default_resolver(), now=NOW,
+        issue(bank, kyc(bank, citizen), "sd-jwt"),
+        citizen.key,
+        nonce=NONCE,
+        audience=AUD,
+        resolver=default_resolver(),
+        now=NOW,
     )
-    opts = VerifyOptions(resolver=default_resolver(), now=NOW, nonce=NONCE, audience="https://evil.example",
-                         status_fetcher=LocalFirstFetcher([status_list(bank)]))
+    opts = VerifyOptions(
+        resolver=default_resolver(),
+        now=NOW,
+        nonce=NONCE,
+        audience="https://evil.example",
+        status_fetcher=LocalFirstFetcher([status_list(bank)]),
+    )
     assert "audience_mismatch" in verify(pres, opts).codes
     stale = options(status_list(bank), nonce=NONCE, now=NOW + timedelta(hours=1))
     assert "kb_expired" in verify(pres, stale).codes
@@ -199,15 +227,25 @@ def test_sd_jwt_without_key_binding_is_not_a_presentation(bank: Party, citizen: 
     assert detected.format is Format.SD_JWT and not detected.presentation
 
 
-def test_sd_jwt_cnf_key_not_of_the_subject_fails_holder_binding(bank: Party, citizen: Party) -> None:
+def test_sd_jwt_cnf_key_not_of_the_subject_fails_holder_binding(
+    bank: Party, citizen: Party
+) -> None:
     from passport.sdjwt import holder as sd_holder
     from passport.sdjwt import issuer as sd_issuer
 
     thief = Party()
     doc = kyc(bank, citizen)  # subject is the citizen...
-    issued = sd_issuer.issue(doc, bank.key, kid=bank.vm, holder_jwk=thief.key.public_key.to_jwk(), now=NOW)
-    pres = sd_holder.present(issued, disclose=["credentialSubject/nationality"], holder_key=thief.key,
-                             nonce=NONCE, aud=AUD, now=NOW)  # ...but bound to the thief's key
+    issued = sd_issuer.issue(
+        doc, bank.key, kid=bank.vm, holder_jwk=thief.key.public_key.to_jwk(), now=NOW
+    )
+    pres = sd_holder.present(
+        issued,
+        disclose=["credentialSubject/nationality"],
+        holder_key=thief.key,
+        nonce=NONCE,
+        aud=AUD,
+        now=NOW,
+    )  # ...but bound to the thief's key
     report = verify(pres, options(status_list(bank), nonce=NONCE))
     assert "holder_binding_failed" in report.codes
 
@@ -224,7 +262,9 @@ def test_sd_jwt_signed_by_a_key_not_of_the_issuer(bank: Party, citizen: Party) -
 @pytest.mark.parametrize("fmt", ["di-rdfc", "di-jcs"])
 def test_data_integrity_presentation(bank: Party, citizen: Party, fmt: str) -> None:
     issued = issue(bank, kyc(bank, citizen), fmt)
-    vp = securing.present(issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW)
+    vp = securing.present(
+        issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW
+    )
     report = verify(vp, options(status_list(bank), nonce=NONCE))
     assert report.verified, report.to_dict()
     assert report.credentials and report.credentials[0].verified
@@ -233,21 +273,34 @@ def test_data_integrity_presentation(bank: Party, citizen: Party, fmt: str) -> N
     assert "challenge_mismatch" in wrong.codes
 
 
-def test_someone_elses_credential_in_my_presentation_fails_holder_binding(bank: Party, citizen: Party) -> None:
+def test_someone_elses_credential_in_my_presentation_fails_holder_binding(
+    bank: Party, citizen: Party
+) -> None:
     thief = Party()
     issued = issue(bank, kyc(bank, citizen), "di-jcs")
-    vp = securing.present(issued, thief.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW)
+    vp = securing.present(
+        issued, thief.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW
+    )
     report = verify(vp, options(status_list(bank), nonce=NONCE))
     assert report.status is ReportStatus.INVALID
     assert "holder_binding_failed" in report.codes
 
 
-def test_tampered_credential_inside_freshly_signed_presentation_fails(bank: Party, citizen: Party) -> None:
+def test_tampered_credential_inside_freshly_signed_presentation_fails(
+    bank: Party, citizen: Party
+) -> None:
     issued = issue(bank, kyc(bank, citizen), "di-rdfc")
     assert isinstance(issued, dict)
     issued["credentialSubject"]["kycLevel"] = "full"
-    vp = eddsa.present([issued], citizen.key, citizen.vm, holder=citizen.did, challenge=NONCE, domain=AUD,
-                       created=NOW)
+    vp = eddsa.present(
+        [issued],
+        citizen.key,
+        citizen.vm,
+        holder=citizen.did,
+        challenge=NONCE,
+        domain=AUD,
+        created=NOW,
+    )
     report = verify(vp, options(status_list(bank), nonce=NONCE))
     assert report.status is ReportStatus.INVALID
     holder_proof = next(c for c in report.checks if c.name == "holder_proof")
@@ -257,14 +310,19 @@ def test_tampered_credential_inside_freshly_signed_presentation_fails(bank: Part
 
 def test_legacy_presentation_verifies_every_credential(bank: Party, citizen: Party) -> None:
     v1 = {
-        "@context": ["https://www.w3.org/2018/credentials/v1", "https://www.w3.org/2018/credentials/examples/v1"],
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://www.w3.org/2018/credentials/examples/v1",
+        ],
         "type": ["VerifiableCredential"],
         "issuer": bank.did,
         "issuanceDate": "2026-01-01T00:00:00Z",
         "credentialSubject": {"id": citizen.did, "alumniOf": "National Taiwan University"},
     }
     issued = issue(bank, v1, "ldp-v1")
-    vp = securing.present(issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW)
+    vp = securing.present(
+        issued, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW
+    )
     assert verify(vp, options(nonce=NONCE)).verified
     tampered = copy.deepcopy(vp)
     tampered["verifiableCredential"][0]["credentialSubject"]["alumniOf"] = "MIT"
@@ -274,13 +332,18 @@ def test_legacy_presentation_verifies_every_credential(bank: Party, citizen: Par
 
 def test_unresolvable_issuer_is_indeterminate(citizen: Party) -> None:
     doc = {
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://www.w3.org/ns/credentials/examples/v2",
+        ],
         "type": ["VerifiableCredential"],
         "issuer": "did:web:127.0.0.1%3A9",  # nothing listens on the discard port
         "validFrom": "2026-01-01T00:00:00Z",
         "credentialSubject": {"id": citizen.did, "name": "x"},
     }
-    signed = eddsa.sign(doc, citizen.key, "did:web:127.0.0.1%3A9#key-1", cryptosuite="eddsa-jcs-2022", created=NOW)
+    signed = eddsa.sign(
+        doc, citizen.key, "did:web:127.0.0.1%3A9#key-1", cryptosuite="eddsa-jcs-2022", created=NOW
+    )
     report = verify(signed, options())
     assert report.status is ReportStatus.INDETERMINATE
     sig = next(c for c in report.checks if c.name == "signature")
@@ -295,7 +358,10 @@ def test_unresolvable_issuer_is_indeterminate(citizen: Party) -> None:
         ("{not json", "malformed"),
         (json.dumps({"type": ["VerifiableCredential"]}), "proof_missing"),
         (json.dumps({"proof": {"type": "RsaSignature2018"}}), "proof_type_unsupported"),
-        (json.dumps({"proof": {"type": "DataIntegrityProof", "cryptosuite": "ecdsa-rdfc-2019"}}), "cryptosuite_unsupported"),
+        (
+            json.dumps({"proof": {"type": "DataIntegrityProof", "cryptosuite": "ecdsa-rdfc-2019"}}),
+            "cryptosuite_unsupported",
+        ),
         ("eyJhbGciOi.e30.c2ln~", "jwt_malformed"),
         ("eyJhbGciOiJFZERTQSJ9.e30.c2ln~", "typ_mismatch"),
         (b"\xff\xfe", "malformed"),

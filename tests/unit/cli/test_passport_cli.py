@@ -65,9 +65,13 @@ def test_key_generate_writes_private_jwk_readable_by_owner_only(workdir: Path) -
     assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519" and "d" in jwk
 
 
-@pytest.mark.parametrize(("key_type", "prefix"), [("p256", "did:key:zDn"), ("secp256k1", "did:key:zQ3s")])
+@pytest.mark.parametrize(
+    ("key_type", "prefix"), [("p256", "did:key:zDn"), ("secp256k1", "did:key:zQ3s")]
+)
 def test_key_types_and_did_create(tmp_path: Path, key_type: str, prefix: str) -> None:
-    out = passport("key", "generate", "--type", key_type, "--out", "k.jwk", "--json", cwd=tmp_path, check=True)
+    out = passport(
+        "key", "generate", "--type", key_type, "--out", "k.jwk", "--json", cwd=tmp_path, check=True
+    )
     assert json.loads(out.stdout)["type"] == key_type
     did = passport("did", "create", "--key", "k.jwk", cwd=tmp_path, check=True).stdout.strip()
     assert did.startswith(prefix)
@@ -84,9 +88,13 @@ def test_key_generate_never_overwrites_a_key(workdir: Path) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_issue_present_verify_round_trip(workdir: Path, fmt: str) -> None:
-    issued = passport("vc", "issue", "--key", "issuer.jwk", "--format", fmt, "cred.json", cwd=workdir, check=True)
+    issued = passport(
+        "vc", "issue", "--key", "issuer.jwk", "--format", fmt, "cred.json", cwd=workdir, check=True
+    )
     (workdir / f"{fmt}.vc").write_text(issued.stdout)
-    report = json.loads(passport("vc", "verify", "--json", f"{fmt}.vc", cwd=workdir, check=True).stdout)
+    report = json.loads(
+        passport("vc", "verify", "--json", f"{fmt}.vc", cwd=workdir, check=True).stdout
+    )
     assert report["status"] == "verified"
 
     args = ["--holder-key", "holder.jwk", "--nonce", NONCE, "--aud", AUD]
@@ -94,7 +102,9 @@ def test_issue_present_verify_round_trip(workdir: Path, fmt: str) -> None:
         args += ["--disclose", "nationality"]
     pres = passport("vc", "present", *args, f"{fmt}.vc", cwd=workdir, check=True)
     (workdir / f"{fmt}.vp").write_text(pres.stdout)
-    ok = passport("vc", "verify", "--json", "--nonce", NONCE, "--aud", AUD, f"{fmt}.vp", cwd=workdir)
+    ok = passport(
+        "vc", "verify", "--json", "--nonce", NONCE, "--aud", AUD, f"{fmt}.vp", cwd=workdir
+    )
     assert ok.returncode == 0, ok.stdout
     report = json.loads(ok.stdout)
     assert report["verified"] is True
@@ -102,7 +112,9 @@ def test_issue_present_verify_round_trip(workdir: Path, fmt: str) -> None:
         subject = report["subject"]["credentialSubject"]
         assert subject["nationality"] == "TW" and "name" not in subject and "balance" not in subject
 
-    wrong = passport("vc", "verify", "--json", "--nonce", "other", "--aud", AUD, f"{fmt}.vp", cwd=workdir)
+    wrong = passport(
+        "vc", "verify", "--json", "--nonce", "other", "--aud", AUD, f"{fmt}.vp", cwd=workdir
+    )
     assert wrong.returncode == 1
     codes = [c.get("code") for c in json.loads(wrong.stdout)["checks"]]
     assert codes and ({"kb_nonce_mismatch", "challenge_mismatch"} & set(codes))
@@ -111,7 +123,17 @@ def test_issue_present_verify_round_trip(workdir: Path, fmt: str) -> None:
 @pytest.mark.parametrize("fmt", ["di-rdfc", "di-jcs"])
 def test_tampered_credential_is_invalid(workdir: Path, fmt: str) -> None:
     issued = json.loads(
-        passport("vc", "issue", "--key", "issuer.jwk", "--format", fmt, "cred.json", cwd=workdir, check=True).stdout
+        passport(
+            "vc",
+            "issue",
+            "--key",
+            "issuer.jwk",
+            "--format",
+            fmt,
+            "cred.json",
+            cwd=workdir,
+            check=True,
+        ).stdout
     )
     issued["credentialSubject"]["balance"] = "99999999"
     (workdir / "tampered.json").write_text(json.dumps(issued))
@@ -123,9 +145,31 @@ def test_tampered_credential_is_invalid(workdir: Path, fmt: str) -> None:
 
 
 def test_presentation_without_expected_nonce_is_not_verified(workdir: Path) -> None:
-    issued = passport("vc", "issue", "--key", "issuer.jwk", "--format", "di-jcs", "cred.json", cwd=workdir, check=True)
+    issued = passport(
+        "vc",
+        "issue",
+        "--key",
+        "issuer.jwk",
+        "--format",
+        "di-jcs",
+        "cred.json",
+        cwd=workdir,
+        check=True,
+    )
     (workdir / "c.json").write_text(issued.stdout)
-    vp = passport("vc", "present", "--holder-key", "holder.jwk", "--nonce", NONCE, "--aud", AUD, "c.json", cwd=workdir, check=True)
+    vp = passport(
+        "vc",
+        "present",
+        "--holder-key",
+        "holder.jwk",
+        "--nonce",
+        NONCE,
+        "--aud",
+        AUD,
+        "c.json",
+        cwd=workdir,
+        check=True,
+    )
     (workdir / "vp.json").write_text(vp.stdout)
     proc = passport("vc", "verify", "--json", "vp.json", cwd=workdir)
     assert proc.returncode == 1
@@ -133,9 +177,30 @@ def test_presentation_without_expected_nonce_is_not_verified(workdir: Path) -> N
 
 
 def test_present_with_someone_elses_key_fails_cleanly(workdir: Path) -> None:
-    issued = passport("vc", "issue", "--key", "issuer.jwk", "--format", "sd-jwt", "cred.json", cwd=workdir, check=True)
+    issued = passport(
+        "vc",
+        "issue",
+        "--key",
+        "issuer.jwk",
+        "--format",
+        "sd-jwt",
+        "cred.json",
+        cwd=workdir,
+        check=True,
+    )
     (workdir / "c.sdjwt").write_text(issued.stdout)
-    proc = passport("vc", "present", "--holder-key", "issuer.jwk", "--nonce", NONCE, "--aud", AUD, "c.sdjwt", cwd=workdir)
+    proc = passport(
+        "vc",
+        "present",
+        "--holder-key",
+        "issuer.jwk",
+        "--nonce",
+        NONCE,
+        "--aud",
+        AUD,
+        "c.sdjwt",
+        cwd=workdir,
+    )
     assert proc.returncode == 2 and "holder_key_mismatch" in proc.stderr
 
 
@@ -143,8 +208,16 @@ def test_present_with_someone_elses_key_fails_cleanly(workdir: Path) -> None:
     ("args", "code", "needle"),
     [
         (["vc", "verify", "missing.json"], 2, "file_not_found"),
-        (["vc", "issue", "--key", "issuer.jwk", "--format", "di-jcs", "bad.json"], 2, "json_malformed"),
-        (["vc", "issue", "--key", "cred.json", "--format", "di-jcs", "cred.json"], 2, "key_malformed"),
+        (
+            ["vc", "issue", "--key", "issuer.jwk", "--format", "di-jcs", "bad.json"],
+            2,
+            "json_malformed",
+        ),
+        (
+            ["vc", "issue", "--key", "cred.json", "--format", "di-jcs", "cred.json"],
+            2,
+            "key_malformed",
+        ),
         (["vc", "issue", "--key", "issuer.jwk", "--format", "nope", "cred.json"], 2, "--format"),
         (["did", "resolve", "did:foo:bar"], 1, "did_method_unsupported"),
         (["did", "resolve", "not-a-did"], 2, "did_invalid"),
