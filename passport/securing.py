@@ -47,7 +47,8 @@ def find_own_method(
             return vm
     raise ConfigurationError(
         "issuer_key_mismatch",
-        f"This key is not a {relationship} key of {did}; use the DID's own key or pass its DID.",
+        f"This key is not listed under {relationship} in {did}; "
+        "sign with that DID's key or pass the DID of this key.",
     )
 
 
@@ -122,13 +123,27 @@ def issue(
         from passport.sdjwt import issuer as sd_issuer
 
         holder_jwk = _holder_jwk(doc, resolver)
-        return sd_issuer.issue(doc, key, kid=vm_id, holder_jwk=holder_jwk, now=now, rng=rng)
+        return sd_issuer.issue(
+            doc,
+            key,
+            kid=vm_id,
+            disclosable=_every_subject_claim,
+            holder_jwk=holder_jwk,
+            now=now,
+            rng=rng,
+        )
     from passport.di import eddsa
 
     suite = "eddsa-rdfc-2022" if fmt is IssueFormat.DI_RDFC else "eddsa-jcs-2022"
     if key.type is not KeyType.ED25519:
         raise ConfigurationError("unsupported_key_type", f"{suite} signs with Ed25519 keys only.")
     return eddsa.sign(doc, key, vm_id, cryptosuite=suite, created=now)
+
+
+def _every_subject_claim(path: tuple[str | int, ...]) -> bool:
+    """Every claim of the subject, at every depth, is disclosable on its own (a single
+    ``balanceAtLeast`` tier, one array element); the SD-JWT issuer keeps ``id`` visible."""
+    return len(path) >= 2 and path[0] == "credentialSubject"
 
 
 def _holder_jwk(doc: Mapping[str, Any], resolver: Resolver) -> dict[str, Any] | None:
@@ -157,9 +172,17 @@ def _to_vc1(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _claim_paths(names: Sequence[str]) -> list[str]:
-    """A bare claim name is a claim of the subject: ``legalName`` is
-    ``credentialSubject/legalName``."""
-    return [n if "/" in n else f"credentialSubject/{n}" for n in names]
+    """Claim names are relative to the subject (``balanceAtLeast/USD_10000`` is
+    ``credentialSubject/balanceAtLeast/USD_10000``); a leading '/' makes a path absolute."""
+    out = []
+    for name in names:
+        if name.startswith("/"):
+            out.append(name[1:])
+        elif name.startswith("credentialSubject/"):
+            out.append(name)
+        else:
+            out.append(f"credentialSubject/{name}")
+    return out
 
 
 def present(

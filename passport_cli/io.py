@@ -57,3 +57,14 @@ def write_secret(path: Path, data: str, *, force: bool = False) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         os.fchmod(fh.fileno(), 0o600)
         fh.write(data)
+
+
+def write_atomic(path: Path, data: str) -> None:
+    """Replace ``path`` with ``data`` all at once: a crash leaves the old file or the new one."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise MalformedError("file_unwritable", f"{path}: cannot write it ({exc}).") from None

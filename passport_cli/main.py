@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from passport_cli.commands import did, key, vc
+from passport_cli.commands import did, key, status, vc
 from passport_cli.render import fail
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(key.app, name="key")
 app.add_typer(did.app, name="did")
 app.add_typer(vc.app, name="vc")
+app.add_typer(status.app, name="status")
 
 
 def run() -> None:

@@ -237,3 +237,98 @@ def test_verify_garbage_reports_malformed(workdir: Path) -> None:
     proc = passport("vc", "verify", "--json", "garbage.txt", cwd=workdir)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["checks"][0]["code"] == "malformed"
+
+
+def test_status_list_revoke_and_reinstate(workdir: Path, tmp_path: Path) -> None:
+    from passport.credentials import credential_status_entry
+
+    url = "https://bank.example/status/9"
+    out = passport(
+        "status",
+        "create",
+        "--key",
+        "issuer.jwk",
+        "--url",
+        url,
+        "--out",
+        "sl.json",
+        "--json",
+        cwd=workdir,
+        check=True,
+    )
+    index = int(json.loads(out.stdout)["exampleEntry"]["statusListIndex"])
+    cred = json.loads((workdir / "cred.json").read_text())
+    cred["credentialStatus"] = credential_status_entry(url, index)
+    (workdir / "cred-status.json").write_text(json.dumps(cred))
+    issued = passport(
+        "vc",
+        "issue",
+        "--key",
+        "issuer.jwk",
+        "--format",
+        "di-jcs",
+        "cred-status.json",
+        cwd=workdir,
+        check=True,
+    )
+    (workdir / "cs.json").write_text(issued.stdout)
+
+    def verify() -> dict[str, Any]:
+        proc = passport(
+            "vc", "verify", "--json", "--status-list", "sl.json", "cs.json", cwd=workdir
+        )
+        return {"rc": proc.returncode, **json.loads(proc.stdout)}
+
+    assert verify()["rc"] == 0
+    passport(
+        "status",
+        "set",
+        "sl.json",
+        "--key",
+        "issuer.jwk",
+        "--index",
+        str(index),
+        cwd=workdir,
+        check=True,
+    )
+    revoked = verify()
+    assert revoked["rc"] == 1 and "revoked" in [c.get("code") for c in revoked["checks"]]
+    passport(
+        "status",
+        "clear",
+        "sl.json",
+        "--key",
+        "issuer.jwk",
+        "--index",
+        str(index),
+        cwd=workdir,
+        check=True,
+    )
+    assert verify()["rc"] == 0
+
+    # without the list the status cannot be checked: indeterminate, not valid, not revoked
+    proc = passport("vc", "verify", "--json", "cs.json", cwd=workdir)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["status"] == "indeterminate"
+
+    # someone else's key cannot change the list, and the list is left as it was
+    before = (workdir / "sl.json").read_text()
+    bad = passport("status", "set", "sl.json", "--key", "holder.jwk", "--index", "1", cwd=workdir)
+    assert bad.returncode == 2 and "issuer_key_mismatch" in bad.stderr
+    assert (workdir / "sl.json").read_text() == before
+    again = passport(
+        "status", "create", "--key", "issuer.jwk", "--url", url, "--out", "sl.json", cwd=workdir
+    )
+    assert again.returncode == 2 and (workdir / "sl.json").read_text() == before
+
+
+def test_demo_runs_to_the_end() -> None:
+    root = Path(__file__).resolve().parents[3]
+    proc = subprocess.run(
+        [sys.executable, str(root / "scripts" / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "demo complete" in proc.stdout
+    assert "INVALID revoked" in proc.stdout and "INVALID audience_mismatch" in proc.stdout

@@ -1,0 +1,328 @@
+"""The demo: a Taiwanese bank issues credentials, a citizen presents them abroad, the foreign
+bank verifies them, and a revocation is seen, all through the ``passport`` toolbox CLI.
+
+Run with ``./run demo``. Everything happens in a temporary folder; nothing is started that
+outlives the script. (The chain, the services and the wallet join as their issues land.)
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.panel import Panel
+
+from passport.credentials import (
+    build_bank_statement_credential,
+    build_kyc_credential,
+    credential_status_entry,
+    hash_id_document_number,
+)
+
+console = Console(emoji=False, highlight=False)
+BIN = Path(sys.executable).parent
+STATUS_URL = "https://bank.example/status/1"
+VERIFIER = "https://onboarding.foreign-bank.example"
+
+
+def step(title: str) -> None:
+    console.rule(f"[bold cyan]{title}")
+
+
+def passport(*args: str, cwd: Path, expect: int = 0, show: bool = True) -> str:
+    cmd = [str(BIN / "passport"), *args]
+    console.print(f"[dim]$ passport {' '.join(shlex.quote(a) for a in args)}[/]")
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != expect:
+        console.print(proc.stdout, proc.stderr)
+        console.print(f"[bold red]demo failed: exit {proc.returncode}, expected {expect}[/]")
+        sys.exit(1)
+    if show and proc.stdout.strip():
+        console.print(proc.stdout.rstrip())
+    if proc.stderr.strip():
+        console.print(proc.stderr.rstrip())
+    return proc.stdout
+
+
+def verdict(report_json: str) -> str:
+    report = json.loads(report_json)
+    codes = [c["code"] for c in report["checks"] if c.get("code")]
+    for sub in report.get("credentials", []):
+        codes += [c["code"] for c in sub["checks"] if c.get("code")]
+    return f"{report['status'].upper()} {' '.join(codes)}".strip()
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="passport-demo-") as tmp:
+        d = Path(tmp)
+        step("1. Keys and DIDs: the bank and the citizen")
+        passport("key", "generate", "--type", "ed25519", "--out", "bank.jwk", cwd=d)
+        passport("key", "generate", "--type", "ed25519", "--out", "citizen.jwk", cwd=d)
+        bank = passport("did", "create", "--key", "bank.jwk", cwd=d, show=False).strip()
+        citizen = passport("did", "create", "--key", "citizen.jwk", cwd=d, show=False).strip()
+        console.print(f"bank    {bank}\ncitizen {citizen}")
+
+        step("2. The bank publishes a revocation list (131,072 entries, signed)")
+        out = passport(
+            "status",
+            "create",
+            "--key",
+            "bank.jwk",
+            "--url",
+            STATUS_URL,
+            "--out",
+            "status.json",
+            "--json",
+            cwd=d,
+            show=False,
+        )
+        index = int(json.loads(out)["exampleEntry"]["statusListIndex"])
+        console.print(f"status list written; this customer's credentials use random index {index}")
+
+        step("3. The bank prepares KYC and proof-of-funds credentials from its records")
+        now = datetime.now(UTC).replace(microsecond=0)
+        status = credential_status_entry(STATUS_URL, index)
+        kyc = build_kyc_credential(
+            issuer=bank,
+            holder=citizen,
+            legal_name="CHEN Mei-Ling",
+            given_name="Mei-Ling",
+            family_name="Chen",
+            birth_date=date(1990, 3, 14),
+            nationality="TW",
+            id_document_type="national_id",
+            id_document_country="TW",
+            id_document_number_hash=hash_id_document_number("A123456789", salt=b"demo-salt-16byte"),
+            kyc_level="standard",
+            verification_date=now.date(),
+            status=status,
+            valid_from=now,
+            valid_until=now + timedelta(days=365),
+        )
+        statement = build_bank_statement_credential(
+            issuer=bank,
+            holder=citizen,
+            account_holder_name="CHEN MEI-LING",
+            bank_name="Bank of Taiwan",
+            account_number="0123-4567-8901",
+            currency="TWD",
+            current_balance=Decimal("1250000.00"),
+            average_balance=Decimal("980000.50"),
+            averaging_period_months=6,
+            as_of_date=now.date(),
+            units_per_usd={"TWD": Decimal("32.5")},
+            status=status,
+            valid_from=now,
+            valid_until=now + timedelta(days=90),
+        )
+        (d / "kyc.json").write_text(json.dumps(kyc, indent=2))
+        (d / "statement.json").write_text(json.dumps(statement, indent=2))
+        console.print(
+            Panel(json.dumps(statement["credentialSubject"], indent=2), title="statement subject")
+        )
+
+        step("4. Issue: KYC as vc+sd-jwt, the statement as vc+sd-jwt, KYC also as Data Integrity")
+        (d / "kyc.sdjwt").write_text(
+            passport(
+                "vc",
+                "issue",
+                "--key",
+                "bank.jwk",
+                "--format",
+                "sd-jwt",
+                "kyc.json",
+                cwd=d,
+                show=False,
+            )
+        )
+        (d / "statement.sdjwt").write_text(
+            passport(
+                "vc",
+                "issue",
+                "--key",
+                "bank.jwk",
+                "--format",
+                "sd-jwt",
+                "statement.json",
+                cwd=d,
+                show=False,
+            )
+        )
+        (d / "kyc.di.json").write_text(
+            passport(
+                "vc",
+                "issue",
+                "--key",
+                "bank.jwk",
+                "--format",
+                "di-rdfc",
+                "kyc.json",
+                cwd=d,
+                show=False,
+            )
+        )
+        console.print("kyc.sdjwt, statement.sdjwt, kyc.di.json written")
+
+        step("5. The foreign bank asks; the citizen discloses only what it needs")
+        nonce = "n-" + now.strftime("%H%M%S")
+        (d / "kyc.vp").write_text(
+            passport(
+                "vc",
+                "present",
+                "--holder-key",
+                "citizen.jwk",
+                "--nonce",
+                nonce,
+                "--aud",
+                VERIFIER,
+                "--disclose",
+                "nationality,kycLevel",
+                "kyc.sdjwt",
+                cwd=d,
+                show=False,
+            )
+        )
+        (d / "funds.vp").write_text(
+            passport(
+                "vc",
+                "present",
+                "--holder-key",
+                "citizen.jwk",
+                "--nonce",
+                nonce,
+                "--aud",
+                VERIFIER,
+                "--disclose",
+                "balanceAtLeast/USD_10000,asOfDate",
+                "statement.sdjwt",
+                cwd=d,
+                show=False,
+            )
+        )
+        console.print("disclosed: nationality, kycLevel; balanceAtLeast USD_10000 and asOfDate")
+
+        step(
+            "6. The foreign bank verifies: signature, DID, disclosures, key binding, schema, status"
+        )
+        passport(
+            "vc",
+            "verify",
+            "--nonce",
+            nonce,
+            "--aud",
+            VERIFIER,
+            "--status-list",
+            "status.json",
+            "funds.vp",
+            cwd=d,
+        )
+        report = passport(
+            "vc",
+            "verify",
+            "--json",
+            "--nonce",
+            nonce,
+            "--aud",
+            VERIFIER,
+            "--status-list",
+            "status.json",
+            "kyc.vp",
+            cwd=d,
+            show=False,
+        )
+        console.print(f"kyc.vp: [bold green]{verdict(report)}[/]")
+        (d / "kyc.di.vp").write_text(
+            passport(
+                "vc",
+                "present",
+                "--holder-key",
+                "citizen.jwk",
+                "--nonce",
+                nonce,
+                "--aud",
+                VERIFIER,
+                "kyc.di.json",
+                cwd=d,
+                show=False,
+            )
+        )
+        report = passport(
+            "vc",
+            "verify",
+            "--json",
+            "--nonce",
+            nonce,
+            "--aud",
+            VERIFIER,
+            "--status-list",
+            "status.json",
+            "kyc.di.vp",
+            cwd=d,
+            show=False,
+        )
+        console.print(f"kyc.di.vp (eddsa-rdfc-2022 presentation): [bold green]{verdict(report)}[/]")
+
+        step("7. A replay to another verifier fails; so does a stale nonce")
+        report = passport(
+            "vc",
+            "verify",
+            "--json",
+            "--nonce",
+            nonce,
+            "--aud",
+            "https://evil.example",
+            "--status-list",
+            "status.json",
+            "kyc.vp",
+            cwd=d,
+            expect=1,
+            show=False,
+        )
+        console.print(f"other audience: [bold red]{verdict(report)}[/]")
+        report = passport(
+            "vc",
+            "verify",
+            "--json",
+            "--nonce",
+            "n-old",
+            "--aud",
+            VERIFIER,
+            "--status-list",
+            "status.json",
+            "kyc.vp",
+            cwd=d,
+            expect=1,
+            show=False,
+        )
+        console.print(f"other nonce:    [bold red]{verdict(report)}[/]")
+
+        step("8. The bank revokes; the same presentation is now refused")
+        passport("status", "set", "status.json", "--key", "bank.jwk", "--index", str(index), cwd=d)
+        report = passport(
+            "vc",
+            "verify",
+            "--json",
+            "--nonce",
+            nonce,
+            "--aud",
+            VERIFIER,
+            "--status-list",
+            "status.json",
+            "kyc.vp",
+            cwd=d,
+            expect=1,
+            show=False,
+        )
+        console.print(f"after revocation: [bold red]{verdict(report)}[/]")
+        console.rule("[bold green]demo complete")
+
+
+if __name__ == "__main__":
+    main()
