@@ -157,10 +157,18 @@ class DidDocument:
         )
 
     def methods_for(self, relationship: str) -> list[VerificationMethod]:
+        """The methods listed under ``relationship`` whose public key this library reads.
+
+        Methods without such a key (an ``EcdsaSecp256k1RecoveryMethod2020`` that names only a
+        blockchain account, an unknown key type) are left out: no signature here can use them.
+        """
         listed = self.data.get(relationship, [])
         out = []
         for entry in listed if isinstance(listed, list) else []:
             entry_id = entry.get("id") if isinstance(entry, Mapping) else entry
             if isinstance(entry_id, str):
-                out.append(self.verification_method(entry_id))
+                try:
+                    out.append(self.verification_method(entry_id))
+                except (MalformedError, VerdictError):
+                    continue
         return out
