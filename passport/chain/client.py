@@ -176,7 +176,7 @@ class _CountingHTTPProvider(HTTPProvider):
 
 def _transaction_failed() -> type[Exception]:
     """eth-tester's revert exception (imported late: only the embedded chain needs it)."""
-    from eth_tester.exceptions import TransactionFailed  # type: ignore[import-untyped]
+    from eth_tester.exceptions import TransactionFailed
 
     return cast(type[Exception], TransactionFailed)
 
@@ -233,7 +233,7 @@ class _EmbeddedProvider(EthereumTesterProvider):
     (a JSON-RPC error with the revert data), so both kinds of chain raise the same errors."""
 
     def __init__(self) -> None:
-        from eth_tester import EthereumTester, PyEVMBackend  # type: ignore[import-untyped]
+        from eth_tester import EthereumTester, PyEVMBackend
 
         super().__init__(EthereumTester(PyEVMBackend()), api_endpoints=_tester_api())
         self.calls: Counter[str] = Counter()
