@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from passport_cli.commands import did, key, status, vc
+from passport_cli.commands import chain, did, key, registry, status, vc
 from passport_cli.render import fail
 
 app = typer.Typer(
@@ -22,6 +22,8 @@ app.add_typer(key.app, name="key")
 app.add_typer(did.app, name="did")
 app.add_typer(vc.app, name="vc")
 app.add_typer(status.app, name="status")
+app.add_typer(chain.app, name="chain")
+app.add_typer(registry.app, name="registry")
 
 
 def run() -> None:

@@ -1,12 +1,19 @@
-"""Production wiring of the CLI: the one place that builds resolvers, fetchers and clocks."""
+"""Production wiring of the CLI: the one place that builds resolvers, chains and clocks."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from passport.ports import Resolver, StatusFetcher
+
+if TYPE_CHECKING:
+    from passport.chain.client import Chain, Sender
+    from passport.chain.deployment import Deployment
+
+DEFAULT_DEPLOYMENT = Path(".passport/deployment.json")
 
 
 def now() -> datetime:
@@ -15,10 +22,50 @@ def now() -> datetime:
     return SystemClock().now()
 
 
-def build_resolver() -> Resolver:
+def open_chain(deployment_path: Path) -> tuple[Deployment, Chain]:
+    """The deployment file and a checked connection to its chain."""
+    from passport.chain.deployment import Deployment
+
+    deployment = Deployment.load(deployment_path)
+    return deployment, deployment.connect()
+
+
+def build_resolver(deployment_path: Path | None = None, *, did: str | None = None) -> Resolver:
+    """did:key, did:jwk, did:web; plus did:ethr from the deployment file when there is one
+    (always when ``did`` is a did:ethr, so that a missing file is reported)."""
     from passport.did import default_resolver
 
-    return default_resolver()
+    path = deployment_path or DEFAULT_DEPLOYMENT
+    wants_ethr = did is not None and did.startswith("did:ethr:")
+    if not (wants_ethr or deployment_path is not None or path.exists()):
+        return default_resolver()
+    from passport.did.ethr import EthrDidResolver
+
+    deployment, chain = open_chain(path)
+    ethr = EthrDidResolver.for_chain(chain, deployment.addresses["DIDRegistry"])
+    return default_resolver(extra_methods={"ethr": ethr})
+
+
+def chain_sender(key: Path | None, chain: Chain, deployment: Deployment) -> Sender:
+    """A secp256k1 key from ``--key``, else the deployer (a dev account on local chains)."""
+    if key is None:
+        return deployment.deployer
+    from passport_cli.io import read_private_key
+
+    return read_private_key(key)
+
+
+def fund_on_dev_chain(chain: Chain, address: str, wei: int = 10**18) -> bool:
+    """Give ``address`` gas money on a local dev chain (anvil, embedded); elsewhere do nothing."""
+    from passport.errors import ConfigurationError
+
+    if chain.balance(address) >= wei // 10:
+        return False
+    try:
+        chain.fund(address, wei)
+    except ConfigurationError:
+        return False
+    return True
 
 
 def build_status_fetcher(local: Sequence[Mapping[str, Any]] = ()) -> StatusFetcher:

@@ -542,6 +542,9 @@ class Chain:
         if value:
             tx["value"] = Wei(value)
         try:
+            # The estimate is made against the latest block; in the next one a storage slot
+            # the call rewrites may cost more (ERC-1056's ``changed``), so leave a margin.
+            tx["gas"] = int(fn_call.estimate_gas(tx) * 1.2) + 2_000
             if isinstance(sender, PrivateKey):
                 tx["nonce"] = self.w3.eth.get_transaction_count(to_checksum_address(frm), "pending")
                 tx["chainId"] = self.chain_id

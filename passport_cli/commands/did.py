@@ -12,6 +12,15 @@ from passport_cli.render import print_json, print_text
 app = typer.Typer(help="Create and resolve DIDs.", no_args_is_help=True)
 
 
+def _add_ethr() -> None:
+    from passport_cli.commands import ethr
+
+    app.add_typer(ethr.app, name="ethr")
+
+
+_add_ethr()
+
+
 @app.command("create")
 def create(
     key: Annotated[
@@ -38,13 +47,19 @@ def create(
 
 @app.command("resolve")
 def resolve(
-    did: Annotated[str, typer.Argument(help="The DID to resolve.")],
+    did: Annotated[str, typer.Argument(help="The DID (or DID URL with ?versionId=N) to resolve.")],
+    deployment: Annotated[
+        Path | None,
+        typer.Option(
+            "--deployment", help="Deployment file for did:ethr (default .passport/deployment.json)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Resolve a DID and print its DID document (JSON)."""
     from passport_cli.wiring import build_resolver
 
-    doc = build_resolver().resolve(did)
+    doc = build_resolver(deployment, did=did).resolve(did)
     if as_json:
         print_json({"didDocument": dict(doc.data), "didDocumentMetadata": dict(doc.metadata)})
     else:
