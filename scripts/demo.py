@@ -15,6 +15,7 @@ import tempfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
@@ -57,6 +58,114 @@ def verdict(report_json: str) -> str:
     for sub in report.get("credentials", []):
         codes += [c["code"] for c in sub["checks"] if c.get("code")]
     return f"{report['status'].upper()} {' '.join(codes)}".strip()
+
+
+def trust_on_chain(now: datetime) -> None:
+    """The same checks with the bank's identity and accreditation on the embedded chain."""
+    from passport import securing
+    from passport.chain.client import Chain
+    from passport.chain.deployment import deploy
+    from passport.chain.ethr_controller import EthrDidController
+    from passport.chain.registries import TrustRegistryClient, accreditation_check
+    from passport.did import default_resolver
+    from passport.did.ethr import EthrDidResolver
+    from passport.did.key import did_key_from_public_key
+    from passport.keys import KeyType, PrivateKey
+    from passport.status import StatusList
+    from passport.status.fetch import LocalFirstFetcher
+    from passport.status.signed import sign_status_list
+    from passport.verify import VerifyOptions, verify
+
+    step("9. Trust on chain (embedded py-evm): the regulator accredits the bank's did:ethr")
+    chain = Chain.embedded()
+    deployment = deploy(chain, chain.accounts[0])  # dev account 0 is the regulator
+    owner = PrivateKey.generate(KeyType.SECP256K1)
+    chain.fund(owner.eth_address(), 10**18)
+    signing, rotated = PrivateKey.generate(), PrivateKey.generate()
+    bank = EthrDidController(chain, deployment, owner)
+    bank.publish_ed25519_assertion_key(signing.public_key)
+    trust = TrustRegistryClient(chain, deployment)
+    chain_now = datetime.fromtimestamp(chain.block_timestamp(), UTC)
+    trust.accredit(bank.did, ["KYCCredential"], "TW", chain_now, chain_now + timedelta(days=365))
+    console.print(f"bank did:ethr {bank.did} (Ed25519 key published in the ERC-1056 registry)")
+    console.print("regulator accredited it for KYCCredential in TW")
+
+    def verify_as_foreign_bank(credential: Any) -> str:
+        at = datetime.fromtimestamp(chain.block_timestamp() + 1, UTC)
+        ethr = EthrDidResolver.from_deployment(chain, deployment)
+        options = VerifyOptions(
+            resolver=default_resolver(extra_methods={"ethr": ethr}),
+            now=at,
+            credential_checks=(accreditation_check(TrustRegistryClient(chain, deployment), at),),
+            status_fetcher=LocalFirstFetcher(local=lists),
+        )
+        report = verify(credential, options)
+        codes = " ".join(report.codes)
+        return f"{report.status.value.upper()} {codes}".strip()
+
+    holder = did_key_from_public_key(PrivateKey.generate().public_key)
+    list_url = "https://bank.example/status/2"
+    lists: list[dict[str, Any]] = []
+
+    def publish_list(key: PrivateKey) -> None:
+        """The bank signs its status list with its current key (and re-signs after rotation)."""
+        resolver = default_resolver(
+            extra_methods={"ethr": EthrDidResolver.from_deployment(chain, deployment)}
+        )
+        vm = securing.find_own_method(resolver, bank.did, key.public_key, "assertionMethod").id
+        lists[:] = [
+            sign_status_list(
+                StatusList(),
+                issuer=bank.did,
+                url=list_url,
+                purpose="revocation",
+                key=key,
+                verification_method=vm,
+                now=chain_now,
+            )
+        ]
+
+    def issue_with(key: PrivateKey) -> Any:
+        unsigned = build_kyc_credential(
+            issuer=bank.did,
+            holder=holder,
+            legal_name="CHEN Mei-Ling",
+            given_name="Mei-Ling",
+            family_name="Chen",
+            birth_date=date(1990, 3, 14),
+            nationality="TW",
+            id_document_type="national_id",
+            id_document_number_hash=hash_id_document_number("A123456789", salt=b"demo-salt-16byte"),
+            kyc_level="standard",
+            verification_date=chain_now.date(),
+            status=credential_status_entry(list_url, 77),
+            valid_from=chain_now,
+            valid_until=chain_now + timedelta(days=365),
+        )
+        resolver = default_resolver(
+            extra_methods={"ethr": EthrDidResolver.from_deployment(chain, deployment)}
+        )
+        return securing.issue(
+            unsigned, key, securing.IssueFormat.DI_JCS, resolver=resolver, now=chain_now
+        )
+
+    publish_list(signing)
+    issued = issue_with(signing)
+    console.print(
+        f"signed by the bank's did:ethr key: [bold green]{verify_as_foreign_bank(issued)}[/]"
+    )
+    bank.rotate_ed25519_assertion_key(signing.public_key, rotated.public_key)
+    publish_list(rotated)
+    console.print(
+        f"after the bank rotates its key, the old signature: "
+        f"[bold red]{verify_as_foreign_bank(issued)}[/]"
+    )
+    reissued = issue_with(rotated)
+    console.print(f"re-signed with the new key: [bold green]{verify_as_foreign_bank(reissued)}[/]")
+    trust.suspend(bank.did, "supervisory review")
+    console.print(
+        f"after the regulator suspends the bank: [bold red]{verify_as_foreign_bank(reissued)}[/]"
+    )
 
 
 def main() -> None:
@@ -321,6 +430,7 @@ def main() -> None:
             show=False,
         )
         console.print(f"after revocation: [bold red]{verdict(report)}[/]")
+        trust_on_chain(now)
         console.rule("[bold green]demo complete")
 
 
