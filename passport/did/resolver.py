@@ -50,7 +50,8 @@ class CachingResolver:
         if hit is not None and self.clock.now() < hit[0]:
             self._cache.move_to_end(did)
             return hit[1]
-        method, _ = parse_did(did)
+        bare, query = did.split("?", 1) if "?" in did else (did, "")
+        method, _ = parse_did(bare)
         impl = self.methods.get(method)
         if impl is None:
             raise CouldNotCheckError(
@@ -60,7 +61,9 @@ class CachingResolver:
             )
         self.lookups += 1
         doc = impl.resolve(did)
-        if doc.metadata.get("cache", True):
+        # A DID URL with a query (``?versionId=N``) asks for history: its method answers it,
+        # and it is not cached under the DID's name.
+        if not query and doc.metadata.get("cache", True):
             self._cache[did] = (self.clock.now() + timedelta(seconds=self.ttl), doc)
             self._cache.move_to_end(did)
             while len(self._cache) > self.max_entries:

@@ -726,3 +726,25 @@ def test_credentials_signed_by_an_ethr_key_verify_and_rotation_takes_effect(env:
     assert int(historical.metadata["nextVersionId"]) > published.block_number
     latest = ethr.resolve(bank.did)
     assert [vm.public_key for vm in latest.methods_for("assertionMethod")] == [new.public_key]
+
+
+def test_version_id_through_the_caching_resolver(chain: Any, deployment: Any, eth_key: Any) -> None:
+    """``did:ethr:...?versionId=N`` reaches the ethr resolver through ``CachingResolver`` and
+    is not cached in place of the current document."""
+    from passport.chain.ethr_controller import EthrDidController
+    from passport.did import default_resolver
+    from passport.did.ethr import EthrDidResolver
+    from passport.keys import PrivateKey
+
+    controller = EthrDidController(chain, deployment, eth_key)
+    first, second = PrivateKey.generate(), PrivateKey.generate()
+    published = controller.publish_ed25519_assertion_key(first.public_key)
+    controller.rotate_ed25519_assertion_key(first.public_key, second.public_key)
+    resolver = default_resolver(
+        extra_methods={"ethr": EthrDidResolver.from_deployment(chain, deployment)}
+    )
+    then = resolver.resolve(f"{controller.did}?versionId={published.block_number}")
+    current = resolver.resolve(controller.did)
+    assert [m.public_key for m in then.methods_for("assertionMethod")] == [first.public_key]
+    assert [m.public_key for m in current.methods_for("assertionMethod")] == [second.public_key]
+    assert resolver.resolve(controller.did) is current  # the current one is cached
