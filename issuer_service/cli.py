@@ -1,34 +1,15 @@
-"""The ``issuer``: the bank's issuer service.
+"""The ``issuer`` command: The bank's issuer service.
 
 Thin for now; its commands arrive with the issuer service issue.
-
-Until then ``passport vc present`` / ``passport vc verify`` cover the same ground by hand.
 """
 
 from __future__ import annotations
 
-import typer
+from passport_cli.thin import thin_app
 
-app = typer.Typer(
-    name="issuer",
-    help="The bank's issuer service (commands arrive with the issuer service issue).",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    add_completion=False,
+app = thin_app(
+    "issuer", "The bank's issuer service (commands arrive with the issuer service issue)."
 )
-
-
-@app.callback()
-def main() -> None:
-    """Keep ``version`` a subcommand while it is the only one."""
-
-
-@app.command("version")
-def version() -> None:
-    """Print the version of the passport software."""
-    from importlib.metadata import version as dist_version
-
-    typer.echo(dist_version("digital-financial-passport"))
 
 
 def run() -> None:

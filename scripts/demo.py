@@ -281,155 +281,47 @@ def main() -> None:
 
         step("5. The foreign bank asks; the citizen discloses only what it needs")
         nonce = "n-" + now.strftime("%H%M%S")
-        (d / "kyc.vp").write_text(
-            passport(
-                "vc",
-                "present",
-                "--holder-key",
-                "citizen.jwk",
-                "--nonce",
-                nonce,
-                "--aud",
-                VERIFIER,
-                "--disclose",
-                "nationality,kycLevel",
-                "kyc.sdjwt",
-                cwd=d,
-                show=False,
-            )
-        )
-        (d / "funds.vp").write_text(
-            passport(
-                "vc",
-                "present",
-                "--holder-key",
-                "citizen.jwk",
-                "--nonce",
-                nonce,
-                "--aud",
-                VERIFIER,
-                "--disclose",
-                "balanceAtLeast/USD_10000,asOfDate",
-                "statement.sdjwt",
-                cwd=d,
-                show=False,
-            )
-        )
+
+        def present(credential: str, out: str, *disclose: str) -> None:
+            args = ["--disclose", ",".join(disclose)] if disclose else []
+            presentation = passport(
+                "vc", "present", "--holder-key", "citizen.jwk", "--nonce", nonce,
+                "--aud", VERIFIER, *args, credential, cwd=d, show=False,
+            )  # fmt: skip
+            (d / out).write_text(presentation)
+
+        def check(file: str, *, nonce: str = nonce, aud: str = VERIFIER, expect: int = 0) -> str:
+            report = passport(
+                "vc", "verify", "--json", "--nonce", nonce, "--aud", aud,
+                "--status-list", "status.json", file, cwd=d, expect=expect, show=False,
+            )  # fmt: skip
+            return verdict(report)
+
+        present("kyc.sdjwt", "kyc.vp", "nationality", "kycLevel")
+        present("statement.sdjwt", "funds.vp", "balanceAtLeast/USD_10000", "asOfDate")
+        present("kyc.di.json", "kyc.di.vp")
         console.print("disclosed: nationality, kycLevel; balanceAtLeast USD_10000 and asOfDate")
 
         step(
             "6. The foreign bank verifies: signature, DID, disclosures, key binding, schema, status"
         )
         passport(
-            "vc",
-            "verify",
-            "--nonce",
-            nonce,
-            "--aud",
-            VERIFIER,
-            "--status-list",
-            "status.json",
-            "funds.vp",
-            cwd=d,
+            "vc", "verify", "--nonce", nonce, "--aud", VERIFIER, "--status-list", "status.json",
+            "funds.vp", cwd=d,
+        )  # fmt: skip
+        console.print(f"kyc.vp: [bold green]{check('kyc.vp')}[/]")
+        console.print(
+            f"kyc.di.vp (eddsa-rdfc-2022 presentation): [bold green]{check('kyc.di.vp')}[/]"
         )
-        report = passport(
-            "vc",
-            "verify",
-            "--json",
-            "--nonce",
-            nonce,
-            "--aud",
-            VERIFIER,
-            "--status-list",
-            "status.json",
-            "kyc.vp",
-            cwd=d,
-            show=False,
-        )
-        console.print(f"kyc.vp: [bold green]{verdict(report)}[/]")
-        (d / "kyc.di.vp").write_text(
-            passport(
-                "vc",
-                "present",
-                "--holder-key",
-                "citizen.jwk",
-                "--nonce",
-                nonce,
-                "--aud",
-                VERIFIER,
-                "kyc.di.json",
-                cwd=d,
-                show=False,
-            )
-        )
-        report = passport(
-            "vc",
-            "verify",
-            "--json",
-            "--nonce",
-            nonce,
-            "--aud",
-            VERIFIER,
-            "--status-list",
-            "status.json",
-            "kyc.di.vp",
-            cwd=d,
-            show=False,
-        )
-        console.print(f"kyc.di.vp (eddsa-rdfc-2022 presentation): [bold green]{verdict(report)}[/]")
 
         step("7. A replay to another verifier fails; so does a stale nonce")
-        report = passport(
-            "vc",
-            "verify",
-            "--json",
-            "--nonce",
-            nonce,
-            "--aud",
-            "https://evil.example",
-            "--status-list",
-            "status.json",
-            "kyc.vp",
-            cwd=d,
-            expect=1,
-            show=False,
-        )
-        console.print(f"other audience: [bold red]{verdict(report)}[/]")
-        report = passport(
-            "vc",
-            "verify",
-            "--json",
-            "--nonce",
-            "n-old",
-            "--aud",
-            VERIFIER,
-            "--status-list",
-            "status.json",
-            "kyc.vp",
-            cwd=d,
-            expect=1,
-            show=False,
-        )
-        console.print(f"other nonce:    [bold red]{verdict(report)}[/]")
+        other = check("kyc.vp", aud="https://evil.example", expect=1)
+        console.print(f"other audience: [bold red]{other}[/]")
+        console.print(f"other nonce:    [bold red]{check('kyc.vp', nonce='n-old', expect=1)}[/]")
 
         step("8. The bank revokes; the same presentation is now refused")
         passport("status", "set", "status.json", "--key", "bank.jwk", "--index", str(index), cwd=d)
-        report = passport(
-            "vc",
-            "verify",
-            "--json",
-            "--nonce",
-            nonce,
-            "--aud",
-            VERIFIER,
-            "--status-list",
-            "status.json",
-            "kyc.vp",
-            cwd=d,
-            expect=1,
-            show=False,
-        )
-        console.print(f"after revocation: [bold red]{verdict(report)}[/]")
+        console.print(f"after revocation: [bold red]{check('kyc.vp', expect=1)}[/]")
         trust_on_chain(now)
         console.rule("[bold green]demo complete")
 

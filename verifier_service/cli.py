@@ -1,34 +1,15 @@
-"""The ``verifier``: the foreign bank's verifier service.
+"""The ``verifier`` command: The foreign bank's verifier service.
 
 Thin for now; its commands arrive with the verifier issue.
-
-Until then ``passport vc present`` / ``passport vc verify`` cover the same ground by hand.
 """
 
 from __future__ import annotations
 
-import typer
+from passport_cli.thin import thin_app
 
-app = typer.Typer(
-    name="verifier",
-    help="The foreign bank's verifier service (commands arrive with the verifier issue).",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    add_completion=False,
+app = thin_app(
+    "verifier", "The foreign bank's verifier service (commands arrive with the verifier issue)."
 )
-
-
-@app.callback()
-def main() -> None:
-    """Keep ``version`` a subcommand while it is the only one."""
-
-
-@app.command("version")
-def version() -> None:
-    """Print the version of the passport software."""
-    from importlib.metadata import version as dist_version
-
-    typer.echo(dist_version("digital-financial-passport"))
 
 
 def run() -> None:

@@ -1,34 +1,13 @@
-"""The ``wallet``: the citizen's wallet.
+"""The ``wallet`` command: The citizen's wallet.
 
 Thin for now; its commands arrive with the wallet issue.
-
-Until then ``passport vc present`` / ``passport vc verify`` cover the same ground by hand.
 """
 
 from __future__ import annotations
 
-import typer
+from passport_cli.thin import thin_app
 
-app = typer.Typer(
-    name="wallet",
-    help="The citizen's wallet (commands arrive with the wallet issue).",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    add_completion=False,
-)
-
-
-@app.callback()
-def main() -> None:
-    """Keep ``version`` a subcommand while it is the only one."""
-
-
-@app.command("version")
-def version() -> None:
-    """Print the version of the passport software."""
-    from importlib.metadata import version as dist_version
-
-    typer.echo(dist_version("digital-financial-passport"))
+app = thin_app("wallet", "The citizen's wallet (commands arrive with the wallet issue).")
 
 
 def run() -> None:
