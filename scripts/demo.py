@@ -86,9 +86,15 @@ def trust_on_chain(now: datetime) -> None:
     bank.publish_ed25519_assertion_key(signing.public_key)
     trust = TrustRegistryClient(chain, deployment)
     chain_now = datetime.fromtimestamp(chain.block_timestamp(), UTC)
-    trust.accredit(bank.did, ["KYCCredential"], "TW", chain_now, chain_now + timedelta(days=365))
+    trust.accredit(
+        bank.did,
+        ["KYCCredential", "BankStatementCredential"],
+        "TW",
+        chain_now,
+        chain_now + timedelta(days=365),
+    )
     console.print(f"bank did:ethr {bank.did} (Ed25519 key published in the ERC-1056 registry)")
-    console.print("regulator accredited it for KYCCredential in TW")
+    console.print("regulator accredited it for KYCCredential and BankStatementCredential in TW")
 
     def verify_as_foreign_bank(credential: Any) -> str:
         at = datetime.fromtimestamp(chain.block_timestamp() + 1, UTC)
@@ -162,10 +168,95 @@ def trust_on_chain(now: datetime) -> None:
     )
     reissued = issue_with(rotated)
     console.print(f"re-signed with the new key: [bold green]{verify_as_foreign_bank(reissued)}[/]")
+    issuance_over_openid4vci(chain, deployment, bank, owner, rotated, trust)
     trust.suspend(bank.did, "supervisory review")
     console.print(
         f"after the regulator suspends the bank: [bold red]{verify_as_foreign_bank(reissued)}[/]"
     )
+
+
+def issuance_over_openid4vci(
+    chain: Any, deployment: Any, bank: Any, owner: Any, signing: Any, trust: Any
+) -> None:
+    """The bank's issuer service (in process, same embedded chain): an OpenID4VCI offer with a
+    tx_code, redeemed by the citizen's wallet; the credential is status-listed and anchored."""
+    import warnings
+
+    from sqlalchemy import select
+
+    from issuer_service.anchoring import anchor_pending
+    from issuer_service.app import create_app
+    from issuer_service.db import IssuedCredential
+    from issuer_service.deps import build_runtime
+    from issuer_service.domain import create_offer, revoke
+    from issuer_service.importer import import_customers, load_customer_file
+    from issuer_service.settings import IssuerKeys, IssuerSettings
+    from passport import securing
+    from passport.chain.registries import StatusRegistryClient, accreditation_check
+    from passport.did import default_resolver
+    from passport.did.ethr import EthrDidResolver
+    from passport.exchange import redeem_offer
+    from passport.keys import PrivateKey
+    from passport.status.fetch import LocalFirstFetcher
+    from passport.verify import VerifyOptions, verify
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's TestClient warns about plain httpx
+        from starlette.testclient import TestClient
+
+    step("10. The bank's issuer service: an OpenID4VCI offer redeemed by the citizen's wallet")
+    resolver = default_resolver(
+        extra_methods={"ethr": EthrDidResolver.from_deployment(chain, deployment)}
+    )
+    vm = securing.find_own_method(resolver, bank.did, signing.public_key, "assertionMethod").id
+    with tempfile.TemporaryDirectory(prefix="passport-issuer-") as tmp:
+        settings = IssuerSettings(
+            config_dir=Path(tmp), name="Bank of Taiwan", did=bank.did, verification_method=vm,
+            base_url="https://bank.example", anchor_interval_seconds=0,
+            database_url=f"sqlite:///{tmp}/issuer.db",
+        )  # fmt: skip
+        keys = IssuerKeys(owner=owner, signing=signing, data_key=bytes(32))
+        runtime = build_runtime(settings, keys=keys, resolver=resolver)
+        app = create_app(settings, runtime_factory=lambda _s: runtime)
+        sample = Path(__file__).resolve().parents[1] / "issuer_service/sample_data/customers.json"
+        imported = import_customers(runtime.db, runtime.ctx, load_customer_file(sample))
+        console.print(f"imported {imported.customers} customers with their accounts")
+        offer = create_offer(
+            runtime.db,
+            runtime.ctx,
+            customer_id="TW-0001",
+            configuration_id="BankStatementCredential",
+        )
+        console.print(f"offer: {offer.uri[:72]}...  tx_code (sent by SMS): {offer.tx_code}")
+        holder = PrivateKey.generate()
+        with TestClient(app, base_url="https://bank.example") as http:
+            redeemed = redeem_offer(offer.uri, tx_code=offer.tx_code, http=http, holder_key=holder)
+            sd_jwt = redeemed.credentials[0]
+            console.print(f"wallet received a {redeemed.format} credential ({len(sd_jwt)} chars)")
+            registry = StatusRegistryClient(chain, deployment, sender=owner)
+            report = anchor_pending(runtime.db, runtime.ctx, registry)
+            console.print(
+                f"anchored {report.leaves_anchored} credential(s) in {report.batches_anchored} "
+                "Merkle root(s) on chain"
+            )
+
+            def verifier_says() -> str:
+                at = datetime.fromtimestamp(chain.block_timestamp() + 1, UTC)
+                options = VerifyOptions(
+                    resolver=resolver,
+                    now=at,
+                    status_fetcher=LocalFirstFetcher(client=http),
+                    credential_checks=(accreditation_check(trust, at),),
+                )
+                result = verify(sd_jwt, options)
+                return f"{result.status.value.upper()} {' '.join(result.codes)}".strip()
+
+            console.print(f"the foreign bank checks it: [bold green]{verifier_says()}[/]")
+            with runtime.db.transaction() as session:
+                credential_id = session.scalars(select(IssuedCredential.credential_id)).one()
+            revoke(runtime.db, runtime.ctx, credential_id, reason="customer request")
+            console.print(f"after the bank revokes {credential_id}: [bold red]{verifier_says()}[/]")
+        runtime.db.dispose()
 
 
 def main() -> None:

@@ -332,3 +332,5 @@ def test_demo_runs_to_the_end() -> None:
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "demo complete" in proc.stdout
     assert "INVALID revoked" in proc.stdout and "INVALID audience_mismatch" in proc.stdout
+    assert "the foreign bank checks it: VERIFIED" in proc.stdout  # OpenID4VCI issuance
+    assert "INVALID issuer_not_accredited" in proc.stdout  # the regulator's suspension
