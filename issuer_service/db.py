@@ -12,12 +12,15 @@ carries); account numbers as a masked form plus an HMAC under the bank's data ke
 Concurrency: every SQLite transaction starts with ``BEGIN IMMEDIATE`` (writers queue on the
 busy timeout instead of failing on a lock upgrade), with WAL, ``synchronous=FULL`` (a
 committed issuance survives a power loss), ``foreign_keys=ON`` and a busy
-timeout. Uniqueness that matters under concurrency is a database constraint
+timeout. PostgreSQL runs READ COMMITTED with ``lock_timeout`` set to the same timeout; a row
+that is read, changed and written back is read ``FOR UPDATE`` (ignored by SQLite, which
+needs no row locks). Uniqueness that matters under concurrency is a database constraint
 (``UNIQUE(status_group, status_index)``, code hashes), never a read-then-write check.
 
 The audit log (``AuditEvent``) is append-only: the ORM refuses to flush a changed or deleted
 event and refuses UPDATE / DELETE statements on its table (``audit_log_append_only``), and
-triggers in the database refuse them too (SQLite; PostgreSQL through a plpgsql trigger).
+triggers in the database refuse them too (SQLite; PostgreSQL through a plpgsql trigger that
+also refuses TRUNCATE); raw SQL gets an ``IntegrityError`` naming ``audit_log_append_only``.
 
 Error codes: ``audit_log_append_only`` (ConfigurationError); ``database_url_invalid``
 (ConfigurationError); ``database_unavailable`` (CouldNotCheckError, from ``Database.transaction``
@@ -399,16 +402,25 @@ for _op in ("UPDATE", "DELETE"):
             f"BEGIN SELECT RAISE(ABORT, 'audit_log_append_only'); END"
         ).execute_if(dialect="sqlite"),
     )
-event.listen(
-    AuditEvent.__table__,
-    "after_create",
-    DDL(  # type: ignore[no-untyped-call]
-        "CREATE FUNCTION audit_events_refuse() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'audit_log_append_only'; END $$; "
-        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
-        "FOR EACH ROW EXECUTE FUNCTION audit_events_refuse()"
-    ).execute_if(dialect="postgresql"),
+# PostgreSQL: one statement per DDL (no reliance on multi-statement execution); ``OR
+# REPLACE`` because the function outlives a dropped table (drop_all + create_all); SQLSTATE
+# 23001 (restrict_violation) so that drivers report an IntegrityError, as SQLite's
+# RAISE(ABORT) does; TRUNCATE is refused too (it fires no row triggers).
+_PG_AUDIT_DDL = (
+    "CREATE OR REPLACE FUNCTION audit_events_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'audit_log_append_only' USING ERRCODE = 'restrict_violation'; "
+    "END $$",
+    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_refuse()",
+    "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+    "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_refuse()",
 )
+for _statement in _PG_AUDIT_DDL:
+    event.listen(
+        AuditEvent.__table__,
+        "after_create",
+        DDL(_statement).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+    )
 
 
 # --- engine and transactions -------------------------------------------------------------------
@@ -417,7 +429,8 @@ event.listen(
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) -> Engine:
     """An engine for ``url``: ``sqlite:///path.db`` (file: WAL, ``foreign_keys=ON``, busy
     timeout, ``BEGIN IMMEDIATE``), ``sqlite://`` (in memory, one shared connection) or any
-    other SQLAlchemy URL (PostgreSQL: ``postgresql+psycopg://user@host/db``).
+    other SQLAlchemy URL (PostgreSQL: ``postgresql+psycopg://user@host/db``, READ COMMITTED,
+    ``lock_timeout`` = ``busy_timeout_ms``).
 
     Raises ConfigurationError ``database_url_invalid``.
     """
@@ -428,6 +441,18 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) 
             "database_url_invalid",
             f"Not a database URL: {exc}; use sqlite:///issuer.db or postgresql+psycopg://...",
         ) from None
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in (
+        "psycopg",
+        "psycopg2",
+    ):
+        # The busy timeout's counterpart: a lock wait longer than this fails (SQLSTATE
+        # 55P03, an OperationalError: ``database_unavailable``) instead of hanging forever.
+        return create_engine(
+            parsed,
+            echo=echo,
+            pool_pre_ping=True,
+            connect_args={"options": f"-c lock_timeout={int(busy_timeout_ms)}"},
+        )
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, echo=echo, pool_pre_ping=True)
     memory = parsed.database in (None, "", ":memory:")
@@ -500,7 +525,8 @@ class Database:
         nothing written) when it raises.
 
         Raises CouldNotCheckError ``database_unavailable`` when the database stays locked
-        past the busy timeout or cannot be reached (the operation can be retried).
+        past the busy timeout (PostgreSQL: ``lock_timeout``, also a deadlock) or cannot be
+        reached (the operation can be retried).
         """
         session = self.sessions()
         try:

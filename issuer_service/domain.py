@@ -529,8 +529,11 @@ def _create_group(session: Session, ctx: IssuerContext, group: int) -> None:
 
 def _open_group(session: Session, ctx: IssuerContext) -> tuple[int, int, int, int]:
     """(group, size, capacity, allocated) of the group new credentials go into; opens the
-    next group (in a savepoint, so a concurrent opener is tolerated) when it is full."""
-    for _ in range(4):
+    next group (in a savepoint, so a concurrent opener is tolerated) when it is full.
+
+    Each lost race means another transaction opened (and, on PostgreSQL, possibly already
+    filled) a group, so the bound on rounds is generous: it is progress, not a livelock."""
+    for _ in range(_MAX_INDEX_DRAWS):
         latest = session.scalar(select(func.max(StatusListRecord.status_group)))
         if latest is not None:
             head = session.get(StatusListRecord, _list_id(latest, "revocation"))
@@ -1355,10 +1358,20 @@ def reinstate(
     return change_status(db, ctx, credential_id, "reinstate", actor=actor, reason=reason)
 
 
-def _refresh(session: Session, ctx: IssuerContext, record: StatusListRecord) -> bool:
+def _refresh(
+    session: Session, ctx: IssuerContext, record: StatusListRecord, *, locked: bool = False
+) -> bool:
+    """Re-sign ``record`` as a new version if it is close to its expiry. Unless the caller
+    read it ``FOR UPDATE`` (``locked``), it is re-read under the row lock first: a status
+    change committed since it was read (PostgreSQL, READ COMMITTED) must not be overwritten
+    with stale bits."""
     now = ctx.now()
     if now + ctx.status_list_refresh_before < record.valid_until:
         return False
+    if not locked:
+        session.refresh(record, with_for_update=True)
+        if now + ctx.status_list_refresh_before < record.valid_until:
+            return False  # a concurrent change re-signed it meanwhile
     record.version += 1
     _sign_list(ctx, record, StatusList.from_bytes(record.bits, min_entries=record.size), now)
     _queue_publication(session, record, now)
@@ -1396,8 +1409,10 @@ def refresh_status_lists(db: Database, ctx: IssuerContext) -> list[str]:
     """Re-sign every list close to its expiry (see ``status_list_credential``); returns the
     ids refreshed. For the background worker."""
     with db.transaction() as session:
-        records = session.scalars(select(StatusListRecord).with_for_update()).all()
-        return [r.list_id for r in records if _refresh(session, ctx, r)]
+        records = session.scalars(
+            select(StatusListRecord).order_by(StatusListRecord.list_id).with_for_update()
+        ).all()  # locked in one order: two workers cannot deadlock
+        return [r.list_id for r in records if _refresh(session, ctx, r, locked=True)]
 
 
 # --- housekeeping and reports -------------------------------------------------------------
