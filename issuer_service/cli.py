@@ -359,7 +359,12 @@ def offer(
     account: Annotated[
         int | None, typer.Option("--account", help="Account (default: the customer's first).")
     ] = None,
-    png: Annotated[Path | None, typer.Option("--png", help="Also write the QR code here.")] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png", help="Where to write the QR code (default: <config>/offers/<id>.png)."
+        ),
+    ] = None,
     qr: Annotated[bool, typer.Option("--qr/--no-qr", help="Print the QR code.")] = True,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
@@ -380,13 +385,14 @@ def offer(
             configuration_id=OFFER_TYPES[kind],
             account_id=account,
         )
+        png = png or runtime.settings.config_dir / "offers" / f"{created.offer_id}.png"
     finally:
         runtime.close()
-    if png is not None:
-        _write_png(created.uri, png)
+    png.parent.mkdir(parents=True, exist_ok=True)
+    _write_png(created.uri, png)
     if as_json:
         data = created.as_dict()
-        data["png"] = str(png) if png else None
+        data["png"] = str(png)
         print_json(data)
         return
     if qr:
@@ -397,7 +403,7 @@ def offer(
             ("tx_code", f"{created.tx_code}   (send it to the customer separately)"),
             ("expires", created.expires_at.isoformat()),
         ]
-        + ([("png", str(png))] if png else [])
+        + [("png", str(png))]
     )
 
 

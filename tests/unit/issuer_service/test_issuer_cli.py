@@ -93,6 +93,9 @@ def test_import_offer_and_qr(run: Run, initialised: Path, tmp_path: Path) -> Non
     offer = json.loads(out)
     assert offer["credential_configuration_id"] == "KYCCredential"
     assert offer["tx_code"].isdigit() and len(offer["tx_code"]) == 6
+    default_png = Path(offer["png"])  # without --png the QR still goes to a file
+    assert default_png.parent == initialised / "offers"
+    assert default_png.read_bytes().startswith(b"\x89PNG")
 
 
 def test_offer_errors(run: Run, initialised: Path) -> None:
