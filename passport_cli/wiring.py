@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,16 @@ def build_resolver(deployment_path: Path | None = None, *, did: str | None = Non
     deployment, chain = open_chain(path)
     ethr = EthrDidResolver.for_chain(chain, deployment.addresses["DIDRegistry"])
     return default_resolver(extra_methods={"ethr": ethr})
+
+
+def accreditation_checks(
+    deployment_path: Path | None, at: datetime
+) -> tuple[tuple[str, Callable[[Mapping[str, Any]], None]], ...]:
+    """The trust registry's accreditation check of the deployment's chain, as of ``at``."""
+    from passport.chain.registries import TrustRegistryClient, accreditation_check
+
+    deployment, chain = open_chain(deployment_path or DEFAULT_DEPLOYMENT)
+    return (accreditation_check(TrustRegistryClient(chain, deployment), at),)
 
 
 def chain_sender(key: Path | None, chain: Chain, deployment: Deployment) -> Sender:

@@ -114,6 +114,18 @@ def verify(
             "--status-list", help="A status list credential file to use offline (repeatable)."
         ),
     ] = None,
+    require_accreditation: Annotated[
+        bool,
+        typer.Option(
+            "--require-accreditation",
+            help="Also require the issuer's accreditation for the credential's types in the "
+            "on-chain trust registry (needs the deployment file).",
+        ),
+    ] = False,
+    deployment: Annotated[
+        Path | None,
+        typer.Option("--deployment", help="Deployment file (default .passport/deployment.json)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Verify FILE and print the report. Exit 0 when verified, 1 when not."""
@@ -121,15 +133,22 @@ def verify(
     from passport.verify import verify as run_verify
     from passport_cli.io import read_json, read_text
     from passport_cli.render import render_report
-    from passport_cli.wiring import build_resolver, build_status_fetcher, now
+    from passport_cli.wiring import (
+        accreditation_checks,
+        build_resolver,
+        build_status_fetcher,
+        now,
+    )
 
     local = [read_json(p) for p in status_list or []]
+    at = now()
     options = VerifyOptions(
-        resolver=build_resolver(),
-        now=now(),
+        resolver=build_resolver(deployment),
+        now=at,
         nonce=nonce,
         audience=aud,
         status_fetcher=build_status_fetcher(local),
+        credential_checks=accreditation_checks(deployment, at) if require_accreditation else (),
     )
     report = run_verify(read_text(file), options)
     if as_json:

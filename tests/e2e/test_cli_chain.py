@@ -192,9 +192,22 @@ def test_regulator_and_bank_on_a_real_anvil(tmp_path: Path) -> None:
         )
         assert cli_json("vc", "verify", "new.json", cwd=d)["status"] == "verified"
 
+        # the foreign bank's policy: only issuers the regulator accredited for the type
+        unaccredited = cli_json(
+            "vc", "verify", "--require-accreditation", "new.json", cwd=d, expect=1
+        )
+        codes = [c.get("code") for c in unaccredited["checks"]]
+        assert "issuer_not_accredited" in codes  # accredited for KYC/BankStatement, not this type
+        example_type = ["--types", "ExampleBankCredential", "--jurisdiction", "TW"]
+        cli("registry", "accredit", bank, *example_type, cwd=d)
+        trusted = cli_json("vc", "verify", "--require-accreditation", "new.json", cwd=d)
+        assert "accreditation" in [c["check"] for c in trusted["checks"]]
+
         cli("registry", "suspend", bank, "--reason", "audit", cwd=d)
+        suspended = cli_json("vc", "verify", "--require-accreditation", "new.json", cwd=d, expect=1)
+        assert "issuer_not_accredited" in [c.get("code") for c in suspended["checks"]]
         history = cli_json("registry", "show", bank, cwd=d)
-        assert [e["kind"] for e in history["history"]] == ["accredited", "suspended"]
+        assert [e["kind"] for e in history["history"]] == ["accredited", "accredited", "suspended"]
         assert history["status"]["KYCCredential"] == "suspended"
         table = cli("registry", "show", bank, cwd=d).stdout
         assert "accredited" in table and "suspended" in table and "audit" in table
@@ -205,7 +218,7 @@ def test_regulator_and_bank_on_a_real_anvil(tmp_path: Path) -> None:
         assert "not running" in down.stdout
         cli("chain", "up", "--port", str(port), "--state", state, cwd=d)
         again = cli_json("registry", "show", bank, cwd=d)
-        assert [e["kind"] for e in again["history"]] == ["accredited", "suspended"]
+        assert [e["kind"] for e in again["history"]] == ["accredited", "accredited", "suspended"]
         assert cli_json("vc", "verify", "new.json", cwd=d)["status"] == "verified"
     finally:
         cli("chain", "down", "--state", state, cwd=d, expect=None)
