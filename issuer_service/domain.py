@@ -1322,40 +1322,39 @@ def change_status(
         )
 
 
-def revoke(
-    db: Database,
-    ctx: IssuerContext,
-    credential_id: str,
-    *,
-    actor: str = "cli",
-    reason: str | None = None,
-) -> StatusChange:
-    """``change_status(..., "revoke")``."""
-    return change_status(db, ctx, credential_id, "revoke", actor=actor, reason=reason)
+class StatusOperation(Protocol):
+    def __call__(
+        self,
+        db: Database,
+        ctx: IssuerContext,
+        credential_id: str,
+        *,
+        actor: str = "cli",
+        reason: str | None = None,
+    ) -> StatusChange: ...
 
 
-def suspend(
-    db: Database,
-    ctx: IssuerContext,
-    credential_id: str,
-    *,
-    actor: str = "cli",
-    reason: str | None = None,
-) -> StatusChange:
-    """``change_status(..., "suspend")``."""
-    return change_status(db, ctx, credential_id, "suspend", actor=actor, reason=reason)
+def _status_operation(action: StatusAction) -> StatusOperation:
+    """``revoke`` / ``suspend`` / ``reinstate``: ``change_status`` with the action fixed."""
+
+    def operation(
+        db: Database,
+        ctx: IssuerContext,
+        credential_id: str,
+        *,
+        actor: str = "cli",
+        reason: str | None = None,
+    ) -> StatusChange:
+        return change_status(db, ctx, credential_id, action, actor=actor, reason=reason)
+
+    operation.__name__ = operation.__qualname__ = action
+    operation.__doc__ = f"``change_status(..., {action!r})``."
+    return operation
 
 
-def reinstate(
-    db: Database,
-    ctx: IssuerContext,
-    credential_id: str,
-    *,
-    actor: str = "cli",
-    reason: str | None = None,
-) -> StatusChange:
-    """``change_status(..., "reinstate")``."""
-    return change_status(db, ctx, credential_id, "reinstate", actor=actor, reason=reason)
+revoke = _status_operation("revoke")
+suspend = _status_operation("suspend")
+reinstate = _status_operation("reinstate")
 
 
 def _refresh(
