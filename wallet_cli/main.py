@@ -1,17 +1,83 @@
-"""The ``wallet`` command: The citizen's wallet.
+"""The ``wallet`` command: the citizen's wallet.
 
-Thin for now; its commands arrive with the wallet issue.
+Exit codes: 0 success, 1 a refusal or a failed check (the verifier or issuer said no, a
+credential was rejected, something could not be reached), 2 bad input or usage. Errors go
+to stderr as one line with their code; tracebacks never show. Texts are English or
+Traditional Chinese (``--lang en|zh-TW``, else ``$WALLET_LANG``, else the locale).
 """
 
 from __future__ import annotations
 
-from passport_cli.thin import thin_app
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
 
-app = thin_app("wallet", "The citizen's wallet (commands arrive with the wallet issue).")
+from wallet_cli import i18n
+
+# The language must be known before the commands' help texts are built.
+i18n.set_language(i18n.detect(sys.argv[1:], os.environ))
+
+import typer  # noqa: E402
+
+from wallet_cli import context  # noqa: E402
+from wallet_cli.commands import credentials, fido, history, present, store  # noqa: E402
+from wallet_cli.i18n import t  # noqa: E402
+
+app = typer.Typer(
+    name="wallet",
+    help=t("help.app"),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
 
 
-def run() -> None:
-    app()
+@app.callback()
+def main(
+    wallet: Annotated[
+        Path | None, typer.Option("--wallet", help=t("help.wallet"), show_default=False)
+    ] = None,
+    passphrase_file: Annotated[
+        Path | None, typer.Option("--passphrase-file", help=t("help.passphrase_file"))
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help=t("help.lang"))] = i18n.language(),
+    deployment: Annotated[
+        Path | None, typer.Option("--deployment", help=t("help.deployment"))
+    ] = None,
+) -> None:
+    i18n.set_language(i18n.normalise(lang))
+    context.set_options(context.Options.resolve(wallet, passphrase_file, lang, deployment))
+
+
+@app.command("version", help=t("help.version"))
+def version() -> None:
+    from importlib.metadata import version as dist_version
+
+    typer.echo(dist_version("digital-financial-passport"))
+
+
+app.add_typer(store.app)
+app.add_typer(credentials.app)
+app.add_typer(present.app)
+app.add_typer(history.app)
+app.add_typer(fido.app, name="fido")
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Console-script entry point: library errors become one line and an exit code."""
+    from passport.errors import ConfigurationError, MalformedError, PassportError
+    from wallet_cli.render import fail, fail_text
+
+    try:
+        app(args=argv, prog_name="wallet")
+    except PassportError as err:
+        fail(err, 2 if isinstance(err, MalformedError | ConfigurationError) else 1)
+    except KeyboardInterrupt:
+        fail_text("interrupted", t("error.interrupted"), 130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        fail_text("internal_error", f"{type(exc).__name__}: {exc}", 1)
 
 
 if __name__ == "__main__":

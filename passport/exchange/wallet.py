@@ -8,8 +8,15 @@ or a real server on 127.0.0.1. Plain ``http`` issuers are accepted only when ``a
 
 Error codes: ``issuer_error`` (Oid4vciError carrying the issuer's ``error`` and HTTP status),
 ``issuer_unreachable`` (CouldNotCheckError), ``issuer_response_malformed`` (MalformedError),
-``issuer_metadata_mismatch`` and ``issuer_insecure`` (VerdictError), plus the offer's
-``credential_offer_malformed``.
+``issuer_metadata_mismatch``, ``issuer_insecure`` and ``proof_binding_unsupported``
+(VerdictError), ``offer_not_pre_authorized`` / ``tx_code_required`` (OfferInputError), plus the
+offer's ``credential_offer_malformed``.
+
+``redeem_offer`` is ``obtain_access`` (metadata and token) then ``request_credentials`` (nonce
+and credential request); the FIDO enrollment uses the access token of ``obtain_access`` for
+the issuer's WebAuthn ceremony instead. The key proof names the holder key as the
+configuration's ``cryptographic_binding_methods_supported`` allows: a did:key ``kid`` when
+``did:key`` (or ``did``) is listed, else the embedded ``jwk``.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any
 
 import httpx
 
-from passport.errors import CouldNotCheckError, MalformedError, VerdictError
+from passport.errors import ConfigurationError, CouldNotCheckError, MalformedError, VerdictError
 from passport.exchange.oid4vci import (
     AS_METADATA_PATH,
     ISSUER_METADATA_PATH,
@@ -34,7 +41,21 @@ from passport.exchange.oid4vci import (
 from passport.keys import PrivateKey
 from passport.ports import Clock, SystemClock
 
-__all__ = ["RedeemedCredentials", "redeem_offer"]
+__all__ = [
+    "AccessGrant",
+    "OfferInputError",
+    "RedeemedCredentials",
+    "obtain_access",
+    "redeem_offer",
+    "request_credentials",
+]
+
+
+class OfferInputError(ConfigurationError, ValueError):
+    """The offer cannot be redeemed with what was given (no pre-authorized code, no tx_code).
+
+    Also a ValueError, as these were before they got codes: ``offer_not_pre_authorized``,
+    ``tx_code_required``."""
 
 
 @dataclass(frozen=True)
@@ -100,38 +121,42 @@ def _check_url(url: Any, what: str, allow_http: bool) -> str:
     return url
 
 
-def redeem_offer(
+@dataclass(frozen=True)
+class AccessGrant:
+    """The state between the Token Response and the Credential Request."""
+
+    credential_issuer: str
+    credential_configuration_id: str
+    configuration: dict[str, Any] = field(repr=False)
+    issuer_metadata: dict[str, Any] = field(repr=False)
+    access_token: str = field(repr=False)
+    c_nonce: str | None = None
+    allow_http: bool = False
+
+
+def obtain_access(
     offer: CredentialOffer | str,
     *,
     tx_code: str | None,
     http: httpx.Client,
-    holder_key: PrivateKey,
     credential_configuration_id: str | None = None,
-    kid: str | None = None,
-    embed_jwk: bool = False,
-    clock: Clock | None = None,
     allow_http: bool = False,
-) -> RedeemedCredentials:
-    """Redeem a pre-authorized ``offer`` (object or offer URI) and return the credentials.
-
-    ``tx_code`` is the Transaction Code the user received out of band (required when the offer
-    has a ``tx_code``). The credential is bound to ``holder_key``: the proof names it by
-    ``kid`` (default: its did:key) or by embedded ``jwk``. ``credential_configuration_id``
-    defaults to the offer's first. Raises Oid4vciError ``issuer_error`` (the issuer's own
-    error code in ``.error``), CouldNotCheckError ``issuer_unreachable``, MalformedError
-    ``issuer_response_malformed`` / ``credential_offer_malformed``, VerdictError
-    ``issuer_metadata_mismatch`` / ``issuer_insecure``; ValueError when the offer has no
-    pre-authorized code or lacks a required ``tx_code``.
-    """
-    clock = clock or SystemClock()
+) -> AccessGrant:
+    """Metadata (section 12.2.2, RFC 8414) and the Token Request (section 6) of a
+    pre-authorized ``offer``. Raises what ``redeem_offer`` raises before the proof."""
     if isinstance(offer, str):
         offer = parse_offer_uri(
             offer, fetch=lambda url: _send(http, "GET", url, "credential offer")
         )
     if offer.pre_authorized_code is None:
-        raise ValueError("this offer has no pre-authorized code grant")
+        raise OfferInputError(
+            "offer_not_pre_authorized",
+            "This offer has no pre-authorized code grant; this wallet redeems only those.",
+        )
     if offer.tx_code is not None and tx_code is None:
-        raise ValueError("this offer needs the transaction code (tx_code)")
+        raise OfferInputError(
+            "tx_code_required", "This offer needs the transaction code (tx_code, the PIN)."
+        )
     issuer = _check_url(offer.credential_issuer, "identifier", allow_http)
     config_id = credential_configuration_id or offer.credential_configuration_ids[0]
 
@@ -143,15 +168,12 @@ def redeem_offer(
             f"The metadata names issuer {metadata.get('credential_issuer')!r}, not {issuer!r}.",
         )
     configs = metadata.get("credential_configurations_supported")
-    if not isinstance(configs, Mapping) or config_id not in configs:
+    if not isinstance(configs, Mapping) or not isinstance(configs.get(config_id), Mapping):
         raise VerdictError(
             "issuer_metadata_mismatch",
             f"The issuer's metadata does not describe configuration {config_id!r}.",
         )
-    config = configs[config_id]
-    credential_endpoint = _check_url(
-        metadata.get("credential_endpoint"), "credential endpoint", allow_http
-    )
+    config = dict(configs[config_id])
     servers = metadata.get("authorization_servers") or [issuer]
     auth_server = offer.authorization_server or servers[0]
     as_metadata = _send(
@@ -178,28 +200,76 @@ def redeem_offer(
         raise MalformedError(
             "issuer_response_malformed", "The token response has no Bearer access_token."
         )
+    c_nonce = token.get("c_nonce")
+    return AccessGrant(
+        credential_issuer=issuer,
+        credential_configuration_id=config_id,
+        configuration=config,
+        issuer_metadata=metadata,
+        access_token=access_token,
+        c_nonce=c_nonce if isinstance(c_nonce, str) else None,
+        allow_http=allow_http,
+    )
 
-    # Section 7: a fresh c_nonce, when the issuer has a nonce endpoint.
-    c_nonce: str | None = None
+
+def _proof_names_key_by_did(config: Mapping[str, Any]) -> bool:
+    """Section 12.2.4 ``cryptographic_binding_methods_supported``: ``did:key`` (or ``did``)
+    -> a did:key ``kid``; ``jwk`` -> the embedded key; absent -> did:key (our default)."""
+    methods = config.get("cryptographic_binding_methods_supported")
+    if not isinstance(methods, list) or not methods:
+        return True
+    if any(m in ("did:key", "did") for m in methods):
+        return True
+    if "jwk" in methods:
+        return False
+    raise VerdictError(
+        "proof_binding_unsupported",
+        f"The issuer binds credentials by {methods}, but this wallet offers did:key or jwk.",
+    )
+
+
+def request_credentials(
+    grant: AccessGrant,
+    *,
+    http: httpx.Client,
+    holder_key: PrivateKey,
+    kid: str | None = None,
+    embed_jwk: bool | None = None,
+    clock: Clock | None = None,
+) -> RedeemedCredentials:
+    """Nonce Request (section 7) and Credential Request with a ``jwt`` key proof (section 8).
+
+    ``embed_jwk`` None follows the configuration's binding methods."""
+    clock = clock or SystemClock()
+    metadata, issuer = grant.issuer_metadata, grant.credential_issuer
+    credential_endpoint = _check_url(
+        metadata.get("credential_endpoint"), "credential endpoint", grant.allow_http
+    )
+    c_nonce = grant.c_nonce
     if metadata.get("nonce_endpoint"):
-        nonce_url = _check_url(metadata["nonce_endpoint"], "nonce endpoint", allow_http)
+        nonce_url = _check_url(metadata["nonce_endpoint"], "nonce endpoint", grant.allow_http)
         c_nonce_value = _send(http, "POST", nonce_url, "nonce endpoint").get("c_nonce")
         if not isinstance(c_nonce_value, str):
             raise MalformedError("issuer_response_malformed", "The nonce response has no c_nonce.")
         c_nonce = c_nonce_value
+    if embed_jwk is None:
+        embed_jwk = kid is None and not _proof_names_key_by_did(grant.configuration)
 
     # Section 8.2: the credential request with one jwt proof.
     proof = create_proof_jwt(
         holder_key, audience=issuer, nonce=c_nonce, iat=clock.now(), kid=kid, embed_jwk=embed_jwk
     )
-    body = {"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}
+    body = {
+        "credential_configuration_id": grant.credential_configuration_id,
+        "proofs": {"jwt": [proof]},
+    }
     answer = _send(
         http,
         "POST",
         credential_endpoint,
         "credential endpoint",
         json=body,
-        headers={"Authorization": f"Bearer {access_token}"},
+        headers={"Authorization": f"Bearer {grant.access_token}"},
     )
     items = answer.get("credentials")
     if not isinstance(items, list) or not items:
@@ -218,9 +288,45 @@ def redeem_offer(
     notification = answer.get("notification_id")
     return RedeemedCredentials(
         credential_issuer=issuer,
-        credential_configuration_id=config_id,
-        format=str(config.get("format", "")) if isinstance(config, Mapping) else "",
+        credential_configuration_id=grant.credential_configuration_id,
+        format=str(grant.configuration.get("format", "")),
         credentials=tuple(creds),
         issuer_metadata=metadata,
         notification_id=notification if isinstance(notification, str) else None,
+    )
+
+
+def redeem_offer(
+    offer: CredentialOffer | str,
+    *,
+    tx_code: str | None,
+    http: httpx.Client,
+    holder_key: PrivateKey,
+    credential_configuration_id: str | None = None,
+    kid: str | None = None,
+    embed_jwk: bool | None = None,
+    clock: Clock | None = None,
+    allow_http: bool = False,
+) -> RedeemedCredentials:
+    """Redeem a pre-authorized ``offer`` (object or offer URI) and return the credentials.
+
+    ``tx_code`` is the Transaction Code the user received out of band (required when the offer
+    has a ``tx_code``). The credential is bound to ``holder_key``: the proof names it by
+    ``kid`` (default: its did:key) or by embedded ``jwk`` (``embed_jwk``; None follows the
+    configuration's binding methods). ``credential_configuration_id`` defaults to the offer's
+    first. Raises Oid4vciError ``issuer_error`` (the issuer's own error code in ``.error``),
+    CouldNotCheckError ``issuer_unreachable``, MalformedError ``issuer_response_malformed`` /
+    ``credential_offer_malformed``, VerdictError ``issuer_metadata_mismatch`` /
+    ``issuer_insecure`` / ``proof_binding_unsupported``; OfferInputError (a ValueError)
+    ``offer_not_pre_authorized`` / ``tx_code_required``.
+    """
+    grant = obtain_access(
+        offer,
+        tx_code=tx_code,
+        http=http,
+        credential_configuration_id=credential_configuration_id,
+        allow_http=allow_http,
+    )
+    return request_credentials(
+        grant, http=http, holder_key=holder_key, kid=kid, embed_jwk=embed_jwk, clock=clock
     )

@@ -37,7 +37,7 @@ from passport.sdjwt.common import (
     to_epoch,
 )
 
-__all__ = ["DisclosableClaim", "disclosable_claims", "present"]
+__all__ = ["DisclosableClaim", "disclosable_claims", "full_payload", "present"]
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,16 @@ def disclosable_claims(sd_jwt: str) -> tuple[DisclosableClaim, ...]:
         )
         for e in held.entries
     )
+
+
+def full_payload(sd_jwt: str) -> dict[str, Any]:
+    """The issued SD-JWT's payload with every Disclosure it carries put in place (``_sd``,
+    ``_sd_alg`` and decoys removed): the holder's own full view, for display and for matching
+    a query. Raises like ``disclosable_claims``; does not verify the Issuer's signature."""
+    held = _read(sd_jwt)
+    view = _resolve(held.payload, held.by_digest)
+    assert isinstance(view, dict)
+    return view
 
 
 def present(

@@ -1,0 +1,361 @@
+"""Credentials as the wallet sees them: the full view that queries address, a summary for
+display, and the check made before a received credential is stored.
+
+Formats held: ``vc+sd-jwt`` (W3C VC 2.0 secured with SD-JWT), ``dc+sd-jwt`` (IETF SD-JWT VC:
+``vct``, flat claims, ``cnf.jwk``) and ``ldp_vc`` (Data Integrity, e.g. the
+FidoKeyBindingCredential).
+
+Error codes: ``credential_rejected`` (VerdictError: the signature, validity or status check
+failed; ``details.code`` is the check's own code), ``credential_unverifiable``
+(CouldNotCheckError: the issuer's key or status list could not be reached),
+``credential_not_bound`` (VerdictError: issued to another holder), ``credential_format_unsupported``
+(MalformedError).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from passport.did.document import split_did_url
+from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
+from passport.keys import PublicKey, b64url_decode
+from passport.ports import Resolver, StatusFetcher
+from passport.wallet.model import HeldCredential, credential_local_id
+
+__all__ = [
+    "FORMAT_DC_SD_JWT",
+    "FORMAT_LDP_VC",
+    "FORMAT_VC_SD_JWT",
+    "SUPPORTED_FORMATS",
+    "TokenStatusFetcher",
+    "accept_credential",
+    "check_held",
+    "claims_view",
+    "disclosable_paths",
+    "subject_claims",
+]
+
+FORMAT_VC_SD_JWT: Final = "vc+sd-jwt"
+FORMAT_DC_SD_JWT: Final = "dc+sd-jwt"
+FORMAT_LDP_VC: Final = "ldp_vc"
+SUPPORTED_FORMATS: Final = (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT, FORMAT_LDP_VC)
+
+#: Fetches an IETF Token Status List token (a compact JWT) by its URI.
+TokenStatusFetcher = Callable[[str], str]
+
+# Registered JWT claims of an SD-JWT VC that are not the subject's claims (SD-JWT VC 3.2.2).
+_SD_JWT_VC_META: Final = frozenset(
+    {"iss", "nbf", "exp", "iat", "cnf", "vct", "vct#integrity", "status", "sub", "_sd_alg"}
+)
+
+
+def _unsupported(fmt: str) -> MalformedError:
+    return MalformedError(
+        "credential_format_unsupported",
+        f"The wallet holds vc+sd-jwt, dc+sd-jwt and ldp_vc credentials, not {fmt!r}.",
+        details={"format": fmt},
+    )
+
+
+def claims_view(fmt: str, credential: str | Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON that DCQL claim paths address, fully disclosed: the whole VC for ``vc+sd-jwt``
+    and ``ldp_vc``, the flat SD-JWT VC payload for ``dc+sd-jwt``."""
+    if fmt in (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT):
+        from passport.sdjwt.holder import full_payload
+
+        if not isinstance(credential, str):
+            raise _unsupported(fmt)
+        return full_payload(credential)
+    if fmt == FORMAT_LDP_VC and isinstance(credential, Mapping):
+        return {k: v for k, v in credential.items() if k != "proof"}
+    raise _unsupported(fmt)
+
+
+def disclosable_paths(held: HeldCredential) -> tuple[str, ...]:
+    """The slash paths of the claims a holder can choose among (``()`` for ldp_vc)."""
+    if held.format == FORMAT_LDP_VC or not isinstance(held.credential, str):
+        return ()
+    from passport.sdjwt.holder import disclosable_claims
+
+    return tuple(c.path for c in disclosable_claims(held.credential))
+
+
+def subject_claims(held: HeldCredential) -> dict[str, Any]:
+    """The holder-facing claims: ``credentialSubject`` of a VC, the non-registered claims of
+    an SD-JWT VC."""
+    view = claims_view(held.format, held.credential)
+    if held.format == FORMAT_DC_SD_JWT:
+        return {k: v for k, v in view.items() if k not in _SD_JWT_VC_META}
+    subject = view.get("credentialSubject")
+    return dict(subject) if isinstance(subject, Mapping) else {}
+
+
+def _iso_epoch(value: Any) -> str | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC).isoformat(timespec="seconds")
+    return None
+
+
+def _types(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(str(t) for t in value)
+    return ()
+
+
+def _rejected(code: str, message: str) -> VerdictError:
+    return VerdictError(
+        "credential_rejected",
+        f"The issuer's credential failed its check ({code}: {message}); it was not stored. "
+        "Ask the issuer for a new offer.",
+        details={"code": code},
+    )
+
+
+def _check_pipeline(
+    credential: str | Mapping[str, Any],
+    *,
+    resolver: Resolver,
+    status_fetcher: StatusFetcher | None,
+    now: datetime,
+) -> None:
+    from passport.report import ReportStatus
+    from passport.verify import VerifyOptions, verify
+
+    report = verify(
+        credential if isinstance(credential, str) else dict(credential),
+        VerifyOptions(
+            resolver=resolver,
+            now=now,
+            status_fetcher=status_fetcher,
+            require_holder_binding=False,
+        ),
+    )
+    if report.status is ReportStatus.VERIFIED:
+        return
+    failures = report.failures
+    first = failures[0] if failures else None
+    code = (first.code if first else None) or "invalid"
+    message = first.message if first else "not verified"
+    if report.status is ReportStatus.INDETERMINATE:
+        raise CouldNotCheckError(
+            "credential_unverifiable",
+            f"The credential could not be checked ({code}: {message}); it was not stored. "
+            "Try again when the issuer can be reached.",
+            details={"code": code},
+        )
+    raise _rejected(code, message)
+
+
+def _dc_issuer_key(resolver: Resolver) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
+    """SD-JWT VC section 3.5: the issuer key from a DID URL ``kid`` of the ``iss`` DID."""
+
+    def lookup(header: Mapping[str, Any], payload: Mapping[str, Any]) -> PublicKey:
+        iss, kid = payload.get("iss"), header.get("kid")
+        if not isinstance(iss, str) or not iss.startswith("did:"):
+            raise VerdictError(
+                "issuer_mismatch",
+                "The SD-JWT VC's iss is not a DID; this wallet resolves DID issuers only.",
+            )
+        ref = kid if isinstance(kid, str) else iss
+        if ref.startswith("#"):
+            ref = iss + ref
+        did, _ = split_did_url(ref)
+        if did != iss:
+            raise VerdictError(
+                "issuer_mismatch", f"The signing key {ref!r} does not belong to the issuer {iss!r}."
+            )
+        doc = resolver.resolve(iss)
+        if "#" in ref:
+            return doc.authorized_method(ref, "assertionMethod").public_key
+        methods = doc.methods_for("assertionMethod")
+        if len(methods) != 1:
+            raise VerdictError(
+                "verification_method_not_found",
+                "The SD-JWT VC names no kid and its issuer has several keys.",
+            )
+        return methods[0].public_key
+
+    return lookup
+
+
+def _token_status(
+    status: Any,
+    *,
+    lookup: Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey],
+    iss: str,
+    fetch: TokenStatusFetcher | None,
+) -> str:
+    """IETF Token Status List (draft, section 8): the referenced token's status value."""
+    from passport.sdjwt.common import parse_jws, verify_jws_signature
+
+    ref = status.get("status_list") if isinstance(status, Mapping) else None
+    if not isinstance(ref, Mapping) or not isinstance(ref.get("uri"), str):
+        raise _rejected("status_entry_malformed", "status.status_list needs idx and uri")
+    idx = ref.get("idx")
+    if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
+        raise _rejected("status_entry_malformed", "status.status_list.idx must be an integer")
+    if fetch is None:
+        raise CouldNotCheckError(
+            "credential_unverifiable", "No status list fetcher was given for this SD-JWT VC."
+        )
+    token = fetch(str(ref["uri"]))
+    jwt = parse_jws(token, what="status list token")
+    if jwt.header.get("typ") != "statuslist+jwt" or jwt.payload.get("sub") != ref["uri"]:
+        raise _rejected("status_list_malformed", "the status list token's typ or sub is wrong")
+    if jwt.payload.get("iss", iss) != iss:
+        raise _rejected("status_list_issuer_mismatch", "the status list has another issuer")
+    verify_jws_signature(jwt, lookup(jwt.header, {**jwt.payload, "iss": iss}))
+    lst = jwt.payload.get("status_list")
+    if not isinstance(lst, Mapping) or lst.get("bits") not in (1, 2, 4, 8):
+        raise _rejected("status_list_malformed", "status_list needs bits 1, 2, 4 or 8 and lst")
+    bits = int(lst["bits"])
+    try:
+        raw = zlib.decompress(b64url_decode(str(lst.get("lst"))))
+    except (ValueError, zlib.error) as exc:
+        raise _rejected("status_list_malformed", f"lst is not base64url DEFLATE: {exc}") from exc
+    position = idx * bits
+    if position // 8 >= len(raw):
+        raise _rejected("status_index_out_of_range", "the index lies beyond the list")
+    value = (raw[position // 8] >> (position % 8)) & ((1 << bits) - 1)
+    return {0: "valid", 1: "revoked", 2: "suspended"}.get(value, "unknown")
+
+
+def _check_dc_sd_jwt(
+    credential: str,
+    *,
+    resolver: Resolver,
+    token_status: TokenStatusFetcher | None,
+    now: datetime,
+) -> dict[str, Any]:
+    from passport.sdjwt.verifier import verify as verify_sd_jwt
+
+    lookup = _dc_issuer_key(resolver)
+    try:
+        verified = verify_sd_jwt(
+            credential, issuer_key=lookup, now=now, require_kb=False, expected_typ="dc+sd-jwt"
+        )
+    except CouldNotCheckError as exc:
+        raise CouldNotCheckError(
+            "credential_unverifiable",
+            f"The issuer's key could not be resolved ({exc.code}); the credential was not stored.",
+            details={"code": exc.code},
+        ) from exc
+    except PassportError as exc:
+        raise _rejected(exc.code, exc.message) from exc
+    payload = dict(verified.payload)
+    if not isinstance(payload.get("vct"), str):
+        raise _rejected("vct_missing", "an SD-JWT VC must carry a vct string")
+    if "status" in payload:
+        state = _token_status(
+            payload["status"], lookup=lookup, iss=str(payload["iss"]), fetch=token_status
+        )
+        if state != "valid":
+            raise _rejected(state, f"the issuer's status list marks it {state}")
+    return payload
+
+
+def accept_credential(
+    credential: str | Mapping[str, Any],
+    fmt: str,
+    *,
+    holder_did: str,
+    holder_key: PublicKey,
+    resolver: Resolver,
+    status_fetcher: StatusFetcher | None,
+    now: datetime,
+    configuration_id: str,
+    issuer_url: str | None,
+    token_status: TokenStatusFetcher | None = None,
+) -> HeldCredential:
+    """Check a credential the holder just received, and describe it for the store.
+
+    The issuer's signature, the validity period and the status (Bitstring Status List for VCs,
+    Token Status List for SD-JWT VCs) are checked, and that it is issued to this holder
+    (``cnf.jwk`` is the holder key, or ``credentialSubject.id`` the holder DID).
+
+    Raises ``credential_rejected``, ``credential_unverifiable``, ``credential_not_bound``,
+    ``credential_format_unsupported``.
+    """
+    if fmt not in SUPPORTED_FORMATS:
+        raise _unsupported(fmt)
+    if fmt == FORMAT_DC_SD_JWT:
+        if not isinstance(credential, str):
+            raise _unsupported(fmt)
+        view = _check_dc_sd_jwt(credential, resolver=resolver, token_status=token_status, now=now)
+    else:
+        if (fmt == FORMAT_VC_SD_JWT) != isinstance(credential, str):
+            raise _unsupported(fmt)
+        _check_pipeline(credential, resolver=resolver, status_fetcher=status_fetcher, now=now)
+        view = claims_view(fmt, credential)
+
+    cnf = view.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
+    subject = view.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, Mapping) else None
+    bound = False
+    if isinstance(jwk, Mapping):
+        try:
+            bound = PublicKey.from_jwk(jwk) == holder_key
+        except PassportError:
+            bound = False
+    elif fmt != FORMAT_DC_SD_JWT:
+        bound = subject_id == holder_did
+    if not bound or (subject_id is not None and subject_id != holder_did):
+        raise VerdictError(
+            "credential_not_bound",
+            "This credential is issued to another holder key; it was not stored.",
+        )
+
+    issuer = view.get("iss") if fmt == FORMAT_DC_SD_JWT else view.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    vct = view.get("vct") if isinstance(view.get("vct"), str) else None
+    return HeldCredential(
+        id=credential_local_id(credential),
+        format=fmt,
+        credential=credential if isinstance(credential, str) else json.loads(json.dumps(credential)),
+        issuer=str(issuer),
+        types=_types(view.get("type")),
+        vct=vct,
+        received_at=now.isoformat(timespec="seconds"),
+        valid_from=view.get("validFrom") or _iso_epoch(view.get("nbf") or view.get("iat")),
+        valid_until=view.get("validUntil") or _iso_epoch(view.get("exp")),
+        configuration_id=configuration_id,
+        issuer_url=issuer_url,
+        status="valid",
+        status_checked_at=now.isoformat(timespec="seconds"),
+    )
+
+
+def check_held(
+    held: HeldCredential,
+    *,
+    resolver: Resolver,
+    status_fetcher: StatusFetcher | None,
+    now: datetime,
+    token_status: TokenStatusFetcher | None = None,
+) -> str:
+    """The credential's live state: ``valid``, the failing check's code (``revoked``,
+    ``suspended``, ``expired``, ``signature_invalid``, ...), or ``unknown`` when it could
+    not be checked (an unreachable status list is not a revocation)."""
+    try:
+        if held.format == FORMAT_DC_SD_JWT:
+            assert isinstance(held.credential, str)
+            _check_dc_sd_jwt(
+                held.credential, resolver=resolver, token_status=token_status, now=now
+            )
+        else:
+            _check_pipeline(
+                held.credential, resolver=resolver, status_fetcher=status_fetcher, now=now
+            )
+    except CouldNotCheckError:
+        return "unknown"
+    except VerdictError as exc:
+        return str(exc.details.get("code", exc.code))
+    return "valid"

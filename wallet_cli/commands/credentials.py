@@ -1,0 +1,178 @@
+"""``wallet receive``, ``wallet list``, ``wallet show``: credentials in, credentials shown.
+
+``list`` shows what the wallet last knew (no network: it stays fast and works offline);
+``list --refresh`` and ``show`` check signature, validity and live status again and, when a
+deployment is configured, the issuer's accreditation on chain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from wallet_cli import context, render
+from wallet_cli.i18n import t
+
+app = typer.Typer()
+
+JsonOpt = Annotated[bool, typer.Option("--json", help=t("help.json"))]
+
+
+def _offer_text(offer: str | None, qr: Path | None) -> str:
+    from passport.errors import ConfigurationError
+
+    if (offer is None) == (qr is None):
+        raise ConfigurationError("option_invalid", t("error.offer_or_qr"))
+    if qr is not None:
+        from passport.wallet.qr import read_qr
+
+        return read_qr(qr)
+    assert offer is not None
+    return offer
+
+
+def _check_offer_scheme(text: str) -> None:
+    from passport.errors import MalformedError
+    from passport.exchange.oid4vci import OFFER_SCHEME
+
+    if not text.startswith((OFFER_SCHEME, "https://", "http://")):
+        raise MalformedError("credential_offer_malformed", t("error.not_an_offer"))
+
+
+def _offer_host(text: str) -> str:
+    """The credential issuer named in an offer (for the loopback http rule)."""
+    from passport.exchange.oid4vci import parse_offer_uri
+
+    try:
+        return parse_offer_uri(text).credential_issuer
+    except Exception:  # noqa: BLE001 - by reference: the offer URI itself says where
+        from urllib.parse import parse_qs, urlsplit
+
+        ref = parse_qs(urlsplit(text).query).get("credential_offer_uri", [""])[0]
+        return ref
+
+
+def tx_code_for(text: str, pin: str | None) -> str | None:
+    """--pin, else a prompt when the offer (by value) asks for a tx_code."""
+    if pin is not None:
+        return pin
+    from passport.exchange.oid4vci import parse_offer_uri
+
+    try:
+        needs = parse_offer_uri(text).tx_code is not None
+    except Exception:  # noqa: BLE001 - a by-reference offer: ask, the issuer decides
+        needs = True
+    if not needs:
+        return None
+    import sys
+
+    from passport.errors import ConfigurationError
+
+    if not sys.stdin.isatty():
+        raise ConfigurationError("tx_code_required", t("error.pin_missing"))
+    value: str = typer.prompt(t("prompt.pin"), hide_input=True)
+    return value
+
+
+@app.command("receive", help=t("help.receive"))
+def receive(
+    offer: Annotated[str | None, typer.Argument(help=t("help.offer"))] = None,
+    qr: Annotated[Path | None, typer.Option("--qr", help=t("help.qr_offer"))] = None,
+    pin: Annotated[str | None, typer.Option("--pin", help=t("help.pin"))] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    from passport.wallet.flows import receive as receive_flow
+
+    text = _offer_text(offer, qr)
+    _check_offer_scheme(text)
+    tx_code = tx_code_for(text, pin)
+    with context.open_wallet() as (st, state, secret), context.http_client() as http:
+        new_state, held = receive_flow(
+            text,
+            tx_code=tx_code,
+            state=state,
+            http=http,
+            resolver=context.resolver(http),
+            status_fetcher=context.status_fetcher(http),
+            token_status=context.token_status(http),
+            clock=context.clock(),
+            allow_http=context.allow_http(_offer_host(text)),
+        )
+        st.save(new_state, secret)
+    if as_json:
+        render.print_json([render.credential_summary(h, None) for h in held])
+        return
+    for h in held:
+        render.say("receive.done", type=h.display_type, id=h.id, issuer=h.issuer)
+
+
+def _accreditations(credentials: Any) -> dict[str, str | None]:
+    lookup = context.accreditation_lookup()
+    if lookup is None:
+        return {}
+    out: dict[str, str | None] = {}
+    for held in credentials:
+        if held.issuer not in out:
+            try:
+                out[held.issuer] = lookup(held.issuer)
+            except Exception:  # noqa: BLE001 - the chain may be down: shown as unknown
+                out[held.issuer] = None
+    return out
+
+
+def _refreshed(only: str | None = None) -> Any:
+    from passport.wallet.flows import refresh_status
+
+    with context.open_wallet() as (st, state, secret), context.http_client() as http:
+        state = refresh_status(
+            state,
+            resolver=context.resolver(http),
+            status_fetcher=context.status_fetcher(http),
+            token_status=context.token_status(http),
+            now=context.clock().now(),
+            only=only,
+        )
+        st.save(state, secret)
+    return state
+
+
+@app.command("list", help=t("help.list"))
+def list_(
+    refresh: Annotated[bool, typer.Option("--refresh", help=t("help.refresh"))] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    state = _refreshed() if refresh else context.read_only_state()
+    accredited = _accreditations(state.credentials) if refresh else {}
+    rows = [(c, accredited.get(c.issuer)) for c in state.credentials]
+    if as_json:
+        render.print_json([render.credential_summary(c, a) for c, a in rows])
+        return
+    render.credentials_table(rows)
+
+
+@app.command("show", help=t("help.show"))
+def show(
+    credential_id: Annotated[str, typer.Argument(help=t("help.credential_id"))],
+    offline: Annotated[bool, typer.Option("--offline", help=t("help.offline"))] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    from passport.errors import ConfigurationError
+    from passport.wallet.credentials import subject_claims
+
+    state = context.read_only_state()
+    held = state.credential(credential_id)
+    if held is None:
+        raise ConfigurationError(
+            "credential_not_found", t("code.credential_not_found", id=credential_id)
+        )
+    if not offline:
+        state = _refreshed(held.id)
+        held = state.credential(held.id) or held
+    accreditation = None if offline else _accreditations([held]).get(held.issuer)
+    claims = subject_claims(held)
+    if as_json:
+        render.print_json({**render.credential_summary(held, accreditation), "claims": claims})
+        return
+    render.credential_detail(held, accreditation, claims)

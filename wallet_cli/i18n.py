@@ -1,0 +1,343 @@
+"""Every text of the wallet in English and Traditional Chinese (zh-TW).
+
+``t(key, **values)`` formats the catalog entry of the current language (``set_language``),
+falling back to English, then to ``_default``. The language comes from ``--lang``, else
+``$WALLET_LANG``, else the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``): ``zh_TW``,
+``zh_HK``, ``zh-Hant`` -> zh-TW, anything else -> en. Error codes have entries
+``code.<code>`` so that library errors read in the citizen's language too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+__all__ = ["LANGUAGES", "detect", "language", "normalise", "set_language", "t"]
+
+LANGUAGES: Final = ("en", "zh-TW")
+_current = ["en"]
+
+_EN: dict[str, str] = {
+    # help
+    "help.app": "The citizen's wallet: hold your bank's credentials, show only what you choose.",
+    "help.wallet": "Wallet directory (default: $WALLET_HOME, else ~/.local/share/dfp-wallet).",
+    "help.passphrase_file": "Read the passphrase from this file (else $WALLET_PASSPHRASE, else a prompt).",
+    "help.lang": "Language: en or zh-TW (default: $WALLET_LANG or the locale).",
+    "help.deployment": "Chain deployment file, to check accreditations and did:ethr ($WALLET_DEPLOYMENT).",
+    "help.version": "Print the version of the passport software.",
+    "help.json": "Print JSON for scripts.",
+    "help.init": "Create the wallet: an Ed25519 holder key and its did:key.",
+    "help.kdf": "Passphrase hardening: moderate (default), interactive, insecure-test-only.",
+    "help.did": "Print the holder's DID.",
+    "help.export": "Write an encrypted backup of the whole wallet.",
+    "help.export_file": "The backup file to write (must not exist).",
+    "help.import": "Restore a backup into an empty wallet directory.",
+    "help.import_file": "The backup file written by `wallet export`.",
+    "help.receive": "Receive credentials from an OpenID4VCI offer (URI or --qr image).",
+    "help.offer": "The openid-credential-offer:// URI.",
+    "help.qr_offer": "An image of the offer's QR code.",
+    "help.pin": "The transaction code (PIN) the bank sent you separately; asked when missing.",
+    "help.list": "List the credentials (what the wallet last knew; --refresh checks again).",
+    "help.refresh": "Check signatures, live status and accreditation now.",
+    "help.show": "Show one credential: its issuer, validity, live status and claims.",
+    "help.credential_id": "The credential's id (or the start of it) from `wallet list`.",
+    "help.offline": "Do not check the live status.",
+    "help.fido": "FIDO authenticators.",
+    "help.fido_enroll": "Register an authenticator with your bank and store its FidoKeyBindingCredential.",
+    "help.authenticator": "software (kept in the encrypted wallet) or usb (a CTAP2 security key).",
+    "help.present": "Answer a verifier's OpenID4VP request (URI or --qr image), with your consent.",
+    "help.request": "The openid4vp:// URI.",
+    "help.qr_request": "An image of the verifier's QR code.",
+    "help.yes": "Consent without asking (for scripts).",
+    "help.no": "Refuse without asking: the verifier is told access_denied.",
+    "help.follow": "Open the verifier's redirect_uri after the answer.",
+    "help.history": "Every disclosure: when, to whom, which claims, the verifier's answer.",
+    "help.history_export": "Write the history to FILE (.json or .csv).",
+    "help.history_format": "json or csv (default: from the file name).",
+    # prompts
+    "prompt.passphrase": "Wallet passphrase",
+    "prompt.new_passphrase": "Choose a wallet passphrase",
+    "prompt.pin": "Transaction code (PIN) from your bank",
+    "prompt.consent": "Send exactly this to the verifier?",
+    # results
+    "init.done": "Wallet created in {wallet}. Your DID: {did}",
+    "export.done": "Backup written to {file}: {credentials} credentials, {authenticators} authenticators, {history} history entries.",
+    "import.done": "Wallet restored ({did}): {credentials} credentials, {authenticators} authenticators, {history} history entries.",
+    "receive.done": "Received {type} ({id}) from {issuer}; signature and status checked.",
+    "fido.done": "Authenticator ({kind}) enrolled; FidoKeyBindingCredential {id} from {issuer} stored.",
+    "present.sent": "Sent to {verifier}; it answered HTTP {status}.",
+    "present.answer": "The verifier's answer: {answer}",
+    "present.redirect": "Followed the verifier's redirect {uri} (HTTP {status}).",
+    "history.exported": "{count} history entries written to {file} ({format}).",
+    "history.empty": "Nothing disclosed yet.",
+    "history.title": "Disclosure history",
+    "list.empty": "The wallet holds no credentials yet (`wallet receive`).",
+    "list.title": "Credentials",
+    "show.title": "Credential {id}",
+    "show.claims": "Claims",
+    # consent
+    "consent.who": "Verifier asking: {verifier}",
+    "consent.trust": "Request {how}; standing on chain: {accreditation}",
+    "consent.signed": "signed by the verifier's DID (checked)",
+    "consent.unsigned": "unsigned (redirect_uri: the verifier is known only by its address)",
+    "consent.no_accreditation": "none known",
+    "consent.title": "What would be disclosed",
+    "consent.fido": "(a FIDO assertion by your authenticator)",
+    "consent.no_claims": "(no claims: only that you hold it)",
+    # columns and values
+    "col.id": "ID",
+    "col.type": "Type",
+    "col.format": "Format",
+    "col.issuer": "Issuer",
+    "col.accredited": "Accredited",
+    "col.valid_from": "Valid from",
+    "col.valid_until": "Valid until",
+    "col.status": "Status",
+    "col.received": "Received",
+    "col.claim": "Claim",
+    "col.value": "Value",
+    "col.query": "Query",
+    "col.credential": "Credential",
+    "col.when": "When",
+    "col.verifier": "Verifier",
+    "col.outcome": "Outcome",
+    "col.disclosed": "Disclosed",
+    "col.answer": "Answer",
+    "value.unknown": "unknown",
+    "status.valid": "valid",
+    "status.revoked": "revoked",
+    "status.suspended": "suspended",
+    "status.expired": "expired",
+    "status.unknown": "unknown (not checked)",
+    "outcome.sent": "sent",
+    "outcome.refused": "refused",
+    "outcome.failed": "sent, rejected",
+    "outcome.error": "error",
+    "label.error": "error",
+    # errors of the command layer
+    "error.kdf": "--kdf {value}: choose one of {choices}.",
+    "error.passphrase_file": "Cannot read the passphrase file {path}: {reason}.",
+    "error.passphrase_empty": "The passphrase is empty; choose a non-empty one.",
+    "error.passphrase_missing": "No passphrase: set $WALLET_PASSPHRASE or pass --passphrase-file.",
+    "error.pin_missing": "This offer needs the transaction code: pass --pin.",
+    "error.offer_or_qr": "Give the offer URI or --qr IMAGE, one of them.",
+    "error.request_or_qr": "Give the request URI or --qr IMAGE, one of them.",
+    "error.not_an_offer": "This is not a credential offer (openid-credential-offer://...).",
+    "error.not_a_request": "This is not a presentation request (openid4vp://...).",
+    "error.file_exists": "{path} exists already; choose a new file name.",
+    "error.file_unreadable": "Cannot read {path}: {reason}.",
+    "error.authenticator": "--authenticator {value}: software or usb.",
+    "error.status_unreachable": "Cannot fetch the status list {url}: {reason}.",
+    "error.interrupted": "Interrupted; nothing was changed.",
+    "code.credential_not_found": "No credential {id} in this wallet; see `wallet list`.",
+    "code.wallet_exists_import": "A wallet already exists in {wallet}; import into an empty directory (nothing is merged).",
+}
+
+_ZH: dict[str, str] = {
+    "help.app": "公民的數位錢包：保管銀行發給您的憑證，只出示您選擇的內容。",
+    "help.wallet": "錢包目錄（預設：$WALLET_HOME，否則 ~/.local/share/dfp-wallet）。",
+    "help.passphrase_file": "從此檔案讀取密碼（否則用 $WALLET_PASSPHRASE，再否則提示輸入）。",
+    "help.lang": "語言：en 或 zh-TW（預設：$WALLET_LANG 或系統語系）。",
+    "help.deployment": "區塊鏈部署檔，用以查核認可狀態與 did:ethr（$WALLET_DEPLOYMENT）。",
+    "help.version": "顯示 passport 軟體版本。",
+    "help.json": "輸出 JSON（供程式使用）。",
+    "help.init": "建立錢包：產生 Ed25519 持有者金鑰及其 did:key。",
+    "help.kdf": "密碼強化等級：moderate（預設）、interactive、insecure-test-only。",
+    "help.did": "顯示持有者的 DID。",
+    "help.export": "將整個錢包寫成加密備份。",
+    "help.export_file": "要寫入的備份檔（不可已存在）。",
+    "help.import": "將備份還原到空的錢包目錄。",
+    "help.import_file": "由 `wallet export` 寫出的備份檔。",
+    "help.receive": "從 OpenID4VCI 憑證要約領取憑證（URI 或 --qr 圖片）。",
+    "help.offer": "openid-credential-offer:// URI。",
+    "help.qr_offer": "要約 QR 碼的圖片。",
+    "help.pin": "銀行另行寄給您的交易碼（PIN）；未提供時會詢問。",
+    "help.list": "列出憑證（錢包最後所知；--refresh 重新查核）。",
+    "help.refresh": "立即查核簽章、即時狀態與認可。",
+    "help.show": "顯示一張憑證：發行者、有效期間、即時狀態與聲明。",
+    "help.credential_id": "`wallet list` 中憑證的 ID（或其開頭）。",
+    "help.offline": "不查核即時狀態。",
+    "help.fido": "FIDO 驗證器。",
+    "help.fido_enroll": "向您的銀行註冊驗證器，並保存其 FidoKeyBindingCredential。",
+    "help.authenticator": "software（保存在加密錢包中）或 usb（CTAP2 安全金鑰）。",
+    "help.present": "經您同意後回覆驗證方的 OpenID4VP 請求（URI 或 --qr 圖片）。",
+    "help.request": "openid4vp:// URI。",
+    "help.qr_request": "驗證方 QR 碼的圖片。",
+    "help.yes": "不詢問直接同意（供程式使用）。",
+    "help.no": "不詢問直接拒絕：驗證方會收到 access_denied。",
+    "help.follow": "回覆後開啟驗證方的 redirect_uri。",
+    "help.history": "每一次揭露：時間、對象、哪些聲明、驗證方的回覆。",
+    "help.history_export": "將紀錄寫入 FILE（.json 或 .csv）。",
+    "help.history_format": "json 或 csv（預設依檔名）。",
+    "prompt.passphrase": "錢包密碼",
+    "prompt.new_passphrase": "設定錢包密碼",
+    "prompt.pin": "銀行提供的交易碼（PIN）",
+    "prompt.consent": "確定只將以上內容傳送給驗證方？",
+    "init.done": "錢包已建立於 {wallet}。您的 DID：{did}",
+    "export.done": "備份已寫入 {file}：{credentials} 張憑證、{authenticators} 個驗證器、{history} 筆紀錄。",
+    "import.done": "錢包已還原（{did}）：{credentials} 張憑證、{authenticators} 個驗證器、{history} 筆紀錄。",
+    "receive.done": "已領取 {type}（{id}），發行者 {issuer}；簽章與狀態均已查核。",
+    "fido.done": "驗證器（{kind}）已註冊；已保存 {issuer} 發行的 FidoKeyBindingCredential {id}。",
+    "present.sent": "已傳送給 {verifier}；回覆 HTTP {status}。",
+    "present.answer": "驗證方的回覆：{answer}",
+    "present.redirect": "已開啟驗證方的轉址 {uri}（HTTP {status}）。",
+    "history.exported": "已將 {count} 筆紀錄寫入 {file}（{format}）。",
+    "history.empty": "尚未揭露任何資料。",
+    "history.title": "揭露紀錄",
+    "list.empty": "錢包中尚無憑證（`wallet receive`）。",
+    "list.title": "憑證",
+    "show.title": "憑證 {id}",
+    "show.claims": "聲明",
+    "consent.who": "提出請求的驗證方：{verifier}",
+    "consent.trust": "請求{how}；鏈上認可：{accreditation}",
+    "consent.signed": "由驗證方的 DID 簽署（已查核）",
+    "consent.unsigned": "未簽署（redirect_uri：僅以網址識別驗證方）",
+    "consent.no_accreditation": "無紀錄",
+    "consent.title": "將揭露的內容",
+    "consent.fido": "（由您的驗證器產生的 FIDO 斷言）",
+    "consent.no_claims": "（不含聲明：僅證明您持有）",
+    "col.id": "ID",
+    "col.type": "類型",
+    "col.format": "格式",
+    "col.issuer": "發行者",
+    "col.accredited": "認可",
+    "col.valid_from": "生效",
+    "col.valid_until": "到期",
+    "col.status": "狀態",
+    "col.received": "領取時間",
+    "col.claim": "聲明",
+    "col.value": "值",
+    "col.query": "查詢",
+    "col.credential": "憑證",
+    "col.when": "時間",
+    "col.verifier": "驗證方",
+    "col.outcome": "結果",
+    "col.disclosed": "已揭露",
+    "col.answer": "回覆",
+    "value.unknown": "未知",
+    "status.valid": "有效",
+    "status.revoked": "已撤銷",
+    "status.suspended": "已暫停",
+    "status.expired": "已過期",
+    "status.unknown": "未知（未查核）",
+    "outcome.sent": "已傳送",
+    "outcome.refused": "已拒絕",
+    "outcome.failed": "已傳送，遭拒",
+    "outcome.error": "錯誤",
+    "label.error": "錯誤",
+    "error.kdf": "--kdf {value}：請選擇 {choices} 之一。",
+    "error.passphrase_file": "無法讀取密碼檔 {path}：{reason}。",
+    "error.passphrase_empty": "密碼是空的；請設定非空的密碼。",
+    "error.passphrase_missing": "沒有密碼：請設定 $WALLET_PASSPHRASE 或使用 --passphrase-file。",
+    "error.pin_missing": "此要約需要交易碼：請使用 --pin。",
+    "error.offer_or_qr": "請提供要約 URI 或 --qr 圖片，擇一。",
+    "error.request_or_qr": "請提供請求 URI 或 --qr 圖片，擇一。",
+    "error.not_an_offer": "這不是憑證要約（openid-credential-offer://...）。",
+    "error.not_a_request": "這不是出示請求（openid4vp://...）。",
+    "error.file_exists": "{path} 已存在；請換一個檔名。",
+    "error.file_unreadable": "無法讀取 {path}：{reason}。",
+    "error.authenticator": "--authenticator {value}：software 或 usb。",
+    "error.status_unreachable": "無法取得狀態清單 {url}：{reason}。",
+    "error.interrupted": "已中斷；未做任何變更。",
+    "code.credential_not_found": "錢包中沒有憑證 {id}；請見 `wallet list`。",
+    "code.wallet_exists_import": "{wallet} 已有錢包；請還原到空目錄（不會合併）。",
+    # library error codes, in the citizen's language
+    "code.wallet_passphrase_wrong": "無法以此密碼開啟錢包；請輸入建立時的密碼。錢包未被變更。",
+    "code.wallet_not_found": "此處沒有錢包；請先執行 `wallet init`。",
+    "code.wallet_exists": "此處已有錢包；未做任何變更。請使用其他 --wallet 目錄。",
+    "code.wallet_damaged": "錢包檔已損毀且未被變更；上一份完好的副本保留在 {backup}。",
+    "code.wallet_busy": "另一個錢包指令正在使用此錢包；請稍後再試。",
+    "code.backup_invalid": "這不是錢包備份檔（`wallet export` 才會寫出）。",
+    "code.qr_unreadable": "圖片中沒有可讀取的 QR 碼；請重新拍攝完整清晰的 QR 碼。",
+    "code.qr_ambiguous": "圖片中有多個不同的 QR 碼；請裁切成要使用的那一個。",
+    "code.issuer_error": "發行者拒絕了請求。錯誤的 PIN 或已使用、過期的要約都會如此；錢包未被變更。",
+    "code.issuer_unreachable": "無法連線到發行者；請檢查網路後再試。錢包未被變更。",
+    "code.credential_offer_malformed": "這不是有效的憑證要約；請向銀行索取新的要約。",
+    "code.issuer_metadata_mismatch": "發行者的中繼資料與要約不符：要約並非它所聲稱的來源。",
+    "code.credential_rejected": "收到的憑證未通過查核（{code}），未保存。請向發行者索取新的要約。",
+    "code.credential_unverifiable": "無法查核收到的憑證（{code}），未保存。請稍後再試。",
+    "code.credential_not_bound": "此憑證屬於其他持有者金鑰，未保存。",
+    "code.tx_code_required": "此要約需要交易碼：請使用 --pin。",
+    "code.authorization_request_malformed": "這不是有效的出示請求；請重新掃描驗證方的 QR 碼。",
+    "code.request_invalid": "驗證方的請求不完整或有誤，未做任何回覆。",
+    "code.request_unsupported": "此錢包不支援驗證方要求的回覆方式。",
+    "code.request_signature_invalid": "請求的簽章無法通過查核：請求並非它所聲稱的來源，未做任何回覆。",
+    "code.request_client_mismatch": "請求由其他身分簽署，並非它所聲稱的驗證方，未做任何回覆。",
+    "code.response_uri_mismatch": "回覆位址與驗證方身分不符，未做任何回覆。",
+    "code.wallet_nonce_mismatch": "請求未帶回錢包送出的 wallet_nonce，可能是重送攻擊，未做任何回覆。",
+    "code.request_expired": "請求已過期；請向驗證方索取新的 QR 碼。",
+    "code.verifier_unreachable": "無法連線到驗證方；請檢查網路後再試。",
+    "code.verifier_error": "驗證方回覆錯誤（{error}）；請見 `wallet history`。",
+    "code.presentation_refused": "您已拒絕；驗證方收到 access_denied，未揭露任何資料。",
+    "code.presentation_unsatisfiable": "錢包中沒有符合請求的憑證；驗證方收到 access_denied，未揭露任何資料。",
+    "code.transaction_data_unsupported": "驗證方要求授權交易資料，此錢包不支援；已回覆 invalid_transaction_data，未揭露任何資料。",
+    "code.did_not_found": "無法解析驗證方的 DID。",
+    "code.dcql_malformed": "驗證方的查詢（DCQL）格式錯誤，未做任何回覆。",
+    "code.client_id_unsupported": "此錢包不支援驗證方的識別方式（client_id）。",
+    "code.option_invalid": "選項有誤。",
+    "code.passphrase_missing": "沒有密碼：請設定 $WALLET_PASSPHRASE 或使用 --passphrase-file。",
+    "code.keystore_passphrase_empty": "密碼是空的；請設定非空的密碼。",
+    "code.file_exists": "檔案已存在；請換一個檔名。",
+    "code.authenticator_not_found": "未偵測到 FIDO 安全金鑰；請插入金鑰，或使用 --authenticator software。",
+    "code.authenticator_missing": "此 FidoKeyBindingCredential 的驗證器不在此錢包中；請重新註冊。",
+    "code.history_format_unsupported": "紀錄匯出格式為 json 或 csv；請將檔名設為 .json 或 .csv。",
+}
+
+_CATALOG: Final[Mapping[str, Mapping[str, str]]] = {"en": _EN, "zh-TW": _ZH}
+
+
+def normalise(lang: str) -> str:
+    """``zh-TW`` for Traditional Chinese tags (zh_TW, zh-Hant, zh_HK, ...), else ``en``."""
+    tag = lang.replace("_", "-").split(".")[0].lower()
+    if tag.startswith(("zh-tw", "zh-hant", "zh-hk", "zh-mo")):
+        return "zh-TW"
+    return "en"
+
+
+def detect(argv: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The language from ``--lang X`` / ``--lang=X`` in ``argv``, else the environment."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return normalise(argv[i + 1])
+        if arg.startswith("--lang="):
+            return normalise(arg.split("=", 1)[1])
+    for name in ("WALLET_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name)
+        if value:
+            return normalise(value)
+    return "en"
+
+
+def set_language(lang: str) -> None:
+    _current[0] = lang if lang in _CATALOG else "en"
+
+
+def language() -> str:
+    return _current[0]
+
+
+def t(key: str, _default: str | None = None, **values: Any) -> str:
+    """The text of ``key`` in the current language, formatted with ``values``."""
+    text = _CATALOG[_current[0]].get(key) or _EN.get(key) or _default or key
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return text
+
+
+def translated(key: str, **values: Any) -> str | None:
+    """``key`` in the current language only (None when it is English or has no entry, or
+    the entry needs a value that is not given)."""
+    if _current[0] == "en":
+        return None
+    text = _CATALOG[_current[0]].get(key)
+    if text is None:
+        return None
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return None
+
+
+def keys(lang: str) -> frozenset[str]:
+    return frozenset(_CATALOG[lang])
