@@ -52,7 +52,9 @@ class Options:
         lang: str,
         deployment: Path | None,
     ) -> Options:
-        home = wallet or (Path(os.environ["WALLET_HOME"]) if os.environ.get("WALLET_HOME") else None)
+        home = wallet or (
+            Path(os.environ["WALLET_HOME"]) if os.environ.get("WALLET_HOME") else None
+        )
         dep = deployment
         if dep is None and os.environ.get("WALLET_DEPLOYMENT"):
             dep = Path(os.environ["WALLET_DEPLOYMENT"])

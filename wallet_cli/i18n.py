@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - a catalog of sentences reads best one entry a line
 """Every text of the wallet in English and Traditional Chinese (zh-TW).
 
 ``t(key, **values)`` formats the catalog entry of the current language (``set_language``),

@@ -88,7 +88,14 @@ def credentials_table(rows: Sequence[tuple[HeldCredential, str | None]]) -> None
         say("list.empty")
         return
     table = Table(title=t("list.title"))
-    for key in ("col.id", "col.type", "col.issuer", "col.accredited", "col.valid_until", "col.status"):
+    for key in (
+        "col.id",
+        "col.type",
+        "col.issuer",
+        "col.accredited",
+        "col.valid_until",
+        "col.status",
+    ):
         table.add_column(t(key))
     for held, accreditation in rows:
         table.add_row(

@@ -382,7 +382,9 @@ def encrypt_response(payload: Mapping[str, Any], metadata: Mapping[str, Any]) ->
     return jwe.encrypt_compact(header, plaintext, key)
 
 
-def _post(request: AuthorizationRequest, params: Mapping[str, Any], http: httpx.Client) -> VerifierAnswer:
+def _post(
+    request: AuthorizationRequest, params: Mapping[str, Any], http: httpx.Client
+) -> VerifierAnswer:
     if request.response_mode is ResponseMode.DIRECT_POST_JWT:
         form = {"response": encrypt_response(params, request.client_metadata)}
     else:
@@ -412,7 +414,9 @@ def _post(request: AuthorizationRequest, params: Mapping[str, Any], http: httpx.
     return VerifierAnswer(
         response.status_code,
         body,
-        redirect if isinstance(redirect, str) and redirect.startswith(("https://", "http://")) else None,
+        redirect
+        if isinstance(redirect, str) and redirect.startswith(("https://", "http://"))
+        else None,
     )
 
 

@@ -152,7 +152,9 @@ def _check_pipeline(
     raise _rejected(code, message)
 
 
-def _dc_issuer_key(resolver: Resolver) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
+def _dc_issuer_key(
+    resolver: Resolver,
+) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
     """SD-JWT VC section 3.5: the issuer key from a DID URL ``kid`` of the ``iss`` DID."""
 
     def lookup(header: Mapping[str, Any], payload: Mapping[str, Any]) -> PublicKey:
@@ -319,7 +321,9 @@ def accept_credential(
     return HeldCredential(
         id=credential_local_id(credential),
         format=fmt,
-        credential=credential if isinstance(credential, str) else json.loads(json.dumps(credential)),
+        credential=credential
+        if isinstance(credential, str)
+        else json.loads(json.dumps(credential)),
         issuer=str(issuer),
         types=_types(view.get("type")),
         vct=vct,
@@ -347,9 +351,7 @@ def check_held(
     try:
         if held.format == FORMAT_DC_SD_JWT:
             assert isinstance(held.credential, str)
-            _check_dc_sd_jwt(
-                held.credential, resolver=resolver, token_status=token_status, now=now
-            )
+            _check_dc_sd_jwt(held.credential, resolver=resolver, token_status=token_status, now=now)
         else:
             _check_pipeline(
                 held.credential, resolver=resolver, status_fetcher=status_fetcher, now=now

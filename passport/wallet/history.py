@@ -45,7 +45,13 @@ def export_history(entries: Sequence[HistoryEntry], fmt: str) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for e in entries:
-        common = [e.at, e.verifier, e.verifier_accreditation or "", e.outcome, e.response_mode or ""]
+        common = [
+            e.at,
+            e.verifier,
+            e.verifier_accreditation or "",
+            e.outcome,
+            e.response_mode or "",
+        ]
         tail = [
             json.dumps(e.verifier_answer, ensure_ascii=False) if e.verifier_answer else "",
             e.redirect_uri or "",

@@ -32,7 +32,6 @@ from typing import Any, Final
 
 from passport.errors import ConfigurationError
 from passport.exchange.dcql import Candidate, DcqlQuery, select, select_path
-from passport.keys import b64url_encode
 from passport.wallet.credentials import (
     FORMAT_DC_SD_JWT,
     FORMAT_LDP_VC,
@@ -85,7 +84,9 @@ class ConsentItem:
 
     @property
     def is_fido_binding(self) -> bool:
-        return self.credential.format == FORMAT_LDP_VC and FIDO_BINDING_TYPE in self.credential.types
+        return (
+            self.credential.format == FORMAT_LDP_VC and FIDO_BINDING_TYPE in self.credential.types
+        )
 
 
 @dataclass(frozen=True)
@@ -152,16 +153,17 @@ def _fido_presentation(
     now: datetime,
     authenticate: Authenticate,
 ) -> tuple[dict[str, Any], AuthenticatorRecord]:
-    from passport.credentials.model import PASSPORT_CONTEXT
-    from passport.di import eddsa
-    from passport.fido.presentation import presentation_challenge, presentation_origin
-    from passport.jsonld import CREDENTIALS_V2
+    from passport.fido.presentation import (
+        presentation_origin,
+        request_options,
+        sign_fido_presentation,
+    )
 
     credential = item.credential.credential
     assert isinstance(credential, dict)
     subject = credential.get("credentialSubject") or {}
-    cred_id = subject.get("authenticatorCredentialId")
-    rp_id = str(subject.get("rpId"))
+    cred_id = str(subject.get("authenticatorCredentialId", ""))
+    rp_id = str(subject.get("rpId", ""))
     record = next((a for a in state.authenticators if a.credential_id == cred_id), None)
     if record is None:
         raise ConfigurationError(
@@ -169,31 +171,22 @@ def _fido_presentation(
             "The authenticator of this FidoKeyBindingCredential is not in this wallet; "
             "enroll it again (`wallet fido enroll`).",
         )
-    options = {
-        "challenge": b64url_encode(presentation_challenge(nonce, client_id)),
-        "rpId": rp_id,
-        "allowCredentials": [{"type": "public-key", "id": cred_id}],
-        "userVerification": "preferred",
-    }
+    options = request_options(
+        rp_id,
+        cred_id,
+        nonce,
+        client_id,
+        user_verification="required" if subject.get("userVerified") else "preferred",
+    )
     advanced, assertion = authenticate(record, options, presentation_origin(rp_id))
-    fido_assertion: dict[str, Any] = {
-        k: assertion[k] for k in ("id", "rawId", "type", "response") if k in assertion
-    }
-    vp: dict[str, Any] = {
-        "@context": [CREDENTIALS_V2, PASSPORT_CONTEXT],
-        "type": ["VerifiablePresentation"],
-        "holder": state.did,
-        "verifiableCredential": [credential],
-        "fidoAssertion": fido_assertion,
-    }
-    signed = eddsa.sign(
-        vp,
+    signed = sign_fido_presentation(
+        credential,
+        assertion,
         state.holder_key,
         state.kid,
-        proof_purpose="authentication",
-        challenge=nonce,
-        domain=client_id,
-        created=now,
+        holder=state.did,
+        nonce=nonce,
+        client_id=client_id,
     )
     return signed, advanced
 

@@ -13,6 +13,10 @@ from passport.errors import MalformedError
 __all__ = ["read_qr"]
 
 
+def _is_qr(result: object) -> bool:
+    return "QR" in str(getattr(result, "format", ""))
+
+
 def read_qr(path: str | Path) -> str:
     """The text of the one QR code in the image at ``path``.
 
@@ -24,14 +28,14 @@ def read_qr(path: str | Path) -> str:
     try:
         with Image.open(path) as image:
             image.load()
-            results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+            results = zxingcpp.read_barcodes(image)
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise MalformedError(
             "qr_unreadable",
             f"{path} is not a readable image ({type(exc).__name__}); scan the QR code again.",
             details={"path": str(path)},
         ) from None
-    texts = sorted({r.text for r in results if r.valid and r.text})
+    texts = sorted({r.text for r in results if r.valid and r.text and _is_qr(r)})
     if not texts:
         raise MalformedError(
             "qr_unreadable",

@@ -189,7 +189,9 @@ def _params_of(envelope: bytes) -> keystore.KdfParams | None:
 
 def export_backup(state: WalletState, passphrase: str, params: keystore.KdfParams) -> bytes:
     """An encrypted backup of the whole wallet (credentials, keys, authenticators, history)."""
-    return keystore.seal({"kind": BACKUP_KIND, "wallet": state.to_dict()}, passphrase, params=params)
+    return keystore.seal(
+        {"kind": BACKUP_KIND, "wallet": state.to_dict()}, passphrase, params=params
+    )
 
 
 def read_backup(blob: bytes, passphrase: str) -> WalletState:

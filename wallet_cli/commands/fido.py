@@ -9,7 +9,12 @@ from typing import Annotated, Any
 import typer
 
 from wallet_cli import context, render
-from wallet_cli.commands.credentials import _check_offer_scheme, _offer_host, _offer_text, tx_code_for
+from wallet_cli.commands.credentials import (
+    _check_offer_scheme,
+    _offer_host,
+    _offer_text,
+    tx_code_for,
+)
 from wallet_cli.i18n import t
 
 app = typer.Typer(help=t("help.fido"), no_args_is_help=True)
