@@ -20,7 +20,7 @@ INDIRECT = {"revoked", "suspended"}
 
 def raised_codes() -> set[str]:
     codes = set(INDIRECT)
-    packages = ("passport", "passport_cli", "issuer_service")
+    packages = ("passport", "passport_cli", "issuer_service", "wallet_cli")
     for path in [p for pkg in packages for p in (ROOT / pkg).rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args:
