@@ -226,7 +226,9 @@ def test_citizen_story_end_to_end(bank: Any, tmp_path: Path) -> None:
 
     # FIDO enrollment with the bank's WebAuthn ceremony, then two credentials from QR PNGs
     fido_offer = _offer(env, "fido", tmp_path)
-    enrolled = wallet.json("fido", "enroll", "--qr", fido_offer["png"], "--pin", fido_offer["tx_code"])
+    enrolled = wallet.json(
+        "fido", "enroll", "--qr", fido_offer["png"], "--pin", fido_offer["tx_code"]
+    )
     assert enrolled["type"] == "FidoKeyBindingCredential"
     for kind in ("kyc", "bank-statement"):
         offer = _offer(env, kind, tmp_path)
@@ -264,7 +266,9 @@ def test_citizen_story_end_to_end(bank: Any, tmp_path: Path) -> None:
                 "funds"
             ] == {"disclosed": ["USD_1000"]}
             assert disclosed["fido"]["fido"] is True
-            assert result["redirect_uri"] == session.redirect_uri and result["redirect_status"] == 200
+            assert (
+                result["redirect_uri"] == session.redirect_uri and result["redirect_status"] == 200
+            )
 
         history = wallet.json("history")
         assert [h["outcome"] for h in history] == ["sent", "sent"]
@@ -332,7 +336,9 @@ def _bad_inputs(
     # an offer that is not what it claims: it names another issuer than its metadata says
     fresh = _offer(env, "kyc", tmp_path)
     port = base_url.rsplit(":", 1)[1]
-    forged = fresh["uri"].replace(quote(f"127.0.0.1:{port}", safe=""), quote(f"localhost:{port}", safe=""))
+    forged = fresh["uri"].replace(
+        quote(f"127.0.0.1:{port}", safe=""), quote(f"localhost:{port}", safe="")
+    )
     assert forged != fresh["uri"]
     _expect(wallet, "issuer_metadata_mismatch", 1, "receive", forged, "--pin", fresh["tx_code"])
 
@@ -347,7 +353,11 @@ def _bad_inputs(
     # a verifier that answers an error: reported (the history records what left the wallet)
     session, link = verifier.new_session(QUERY, answer_error="access_denied")
     proc = wallet.run("present", link, "--yes", check=False)
-    assert proc.returncode == 1 and "[verifier_error]" in proc.stderr and "Traceback" not in proc.stderr
+    assert (
+        proc.returncode == 1
+        and "[verifier_error]" in proc.stderr
+        and "Traceback" not in proc.stderr
+    )
     assert wallet.json("history")[-1]["outcome"] == "failed"
 
     # refusal sends access_denied and nothing else

@@ -15,7 +15,7 @@ import typer
 from wallet_cli import context, render
 from wallet_cli.i18n import t
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 

@@ -17,7 +17,7 @@ from wallet_cli.commands.credentials import (
 )
 from wallet_cli.i18n import t
 
-app = typer.Typer(help=t("help.fido"), no_args_is_help=True)
+app = typer.Typer(help=t("help.fido"), no_args_is_help=True, rich_markup_mode=None)
 
 
 def authenticator(kind: str) -> Any:

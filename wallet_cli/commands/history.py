@@ -10,7 +10,7 @@ import typer
 from wallet_cli import context, render
 from wallet_cli.i18n import t
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command("history", help=t("help.history"))

@@ -11,7 +11,7 @@ import typer
 from wallet_cli import context, render
 from wallet_cli.i18n import t
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 def _request_text(request: str | None, qr: Path | None) -> str:

@@ -39,7 +39,9 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def _probe(tmp_path: Path, *args: str, **extra: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+def _probe(
+    tmp_path: Path, *args: str, **extra: str
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         env=_env(tmp_path, **extra),
@@ -48,7 +50,7 @@ def _probe(tmp_path: Path, *args: str, **extra: str) -> tuple[subprocess.Complet
         timeout=60,
     )
     line = next(x for x in proc.stderr.splitlines() if x.startswith("HEAVY="))
-    return proc, json.loads(line[len("HEAVY="):])
+    return proc, json.loads(line[len("HEAVY=") :])
 
 
 def _wallet(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
