@@ -48,10 +48,21 @@ from passport.exchange.oid4vci import (
     unknown_pre_authorized_code,
     verify_proof_jwt,
 )
-from passport.exchange.wallet import RedeemedCredentials, redeem_offer
+from passport.exchange.wallet import (
+    AccessGrant,
+    OfferInputError,
+    RedeemedCredentials,
+    obtain_access,
+    redeem_offer,
+    request_credentials,
+)
 
 __all__ = [
     "AS_METADATA_PATH",
+    "AccessGrant",
+    "OfferInputError",
+    "obtain_access",
+    "request_credentials",
     "FORMAT_LDP_VC",
     "FORMAT_VC_SD_JWT",
     "ISSUER_METADATA_PATH",

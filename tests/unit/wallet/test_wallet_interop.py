@@ -317,3 +317,42 @@ def test_receive_bad_input_leaves_the_wallet_unchanged(
             run(offer, pin)
     assert err.value.code == code
     assert state.credentials == ()
+
+
+def test_refresh_sees_a_revocation_and_a_revoked_credential_is_not_offered(
+    issuer: SpecIssuer, holding: WalletState, http: httpx.Client
+) -> None:
+    from passport.wallet.flows import refresh_status
+    from passport.wallet.presentation import plan_presentation
+
+    fresh = refresh_status(
+        holding, resolver=_resolver(http), status_fetcher=None,
+        token_status=_token_status(http), now=datetime.now(UTC),
+    )  # fmt: skip
+    assert [c.status for c in fresh.credentials] == ["valid"]
+    idx = issuer.next_index - 1  # the index of the one credential issued
+    issuer.revoked.add(idx)
+    revoked = refresh_status(
+        fresh, resolver=_resolver(http), status_fetcher=None,
+        token_status=_token_status(http), now=datetime.now(UTC),
+    )  # fmt: skip
+    assert [c.status for c in revoked.credentials] == ["revoked"]
+    from passport.exchange.dcql import parse_dcql
+
+    assert plan_presentation(parse_dcql(QUERY), revoked) is None
+    assert plan_presentation(parse_dcql(QUERY), fresh) is not None
+
+
+def test_standing_text_from_trust_events() -> None:
+    from types import SimpleNamespace as E
+
+    from passport.wallet.trust import describe_standing
+
+    until = datetime(2027, 12, 31, tzinfo=UTC)
+    acc = E(kind="accredited", types=("KYCCredential",), jurisdiction="TW", valid_until=until)
+    assert describe_standing([]) is None
+    assert describe_standing([acc]) == "accredited (KYCCredential; TW) until 2027-12-31"
+    assert describe_standing([acc, E(kind="suspended")]) == "suspended"
+    assert describe_standing([acc, E(kind="suspended"), E(kind="reinstated")]).startswith(
+        "accredited"
+    )
