@@ -122,11 +122,11 @@ def _accreditations(credentials: Any) -> dict[str, str | None]:
     return out
 
 
-def _refreshed(only: str | None = None) -> Any:
+def _refresh(state: Any, only: str | None = None) -> Any:
     from passport.wallet.flows import refresh_status
 
-    with context.open_wallet() as (st, state, secret), context.http_client() as http:
-        state = refresh_status(
+    with context.http_client() as http:
+        return refresh_status(
             state,
             resolver=context.resolver(http),
             status_fetcher=context.status_fetcher(http),
@@ -134,8 +134,6 @@ def _refreshed(only: str | None = None) -> Any:
             now=context.clock().now(),
             only=only,
         )
-        st.save(state, secret)
-    return state
 
 
 @app.command("list", help=t("help.list"))
@@ -143,7 +141,10 @@ def list_(
     refresh: Annotated[bool, typer.Option("--refresh", help=t("help.refresh"))] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    state = _refreshed() if refresh else context.read_only_state()
+    with context.open_wallet() as (st, state, secret):
+        if refresh:
+            state = _refresh(state)
+            st.save(state, secret)
     accredited = _accreditations(state.credentials) if refresh else {}
     rows = [(c, accredited.get(c.issuer)) for c in state.credentials]
     if as_json:
@@ -161,15 +162,16 @@ def show(
     from passport.errors import ConfigurationError
     from passport.wallet.credentials import subject_claims
 
-    state = context.read_only_state()
-    held = state.credential(credential_id)
-    if held is None:
-        raise ConfigurationError(
-            "credential_not_found", t("code.credential_not_found", id=credential_id)
-        )
-    if not offline:
-        state = _refreshed(held.id)
-        held = state.credential(held.id) or held
+    with context.open_wallet() as (st, state, secret):
+        held = state.credential(credential_id)
+        if held is None:
+            raise ConfigurationError(
+                "credential_not_found", t("code.credential_not_found", id=credential_id)
+            )
+        if not offline:
+            state = _refresh(state, held.id)
+            st.save(state, secret)
+            held = state.credential(held.id) or held
     accreditation = None if offline else _accreditations([held]).get(held.issuer)
     claims = subject_claims(held)
     if as_json:
