@@ -70,8 +70,26 @@ _DEFAULT_ENC: Final = "A128GCM"
 _SUPPORTED_ENC: Final = ("A128GCM", "A192GCM", "A256GCM")
 
 
+#: Hosts a plain-http request_uri / response_uri may use (a verifier on this machine, tests).
+LOOPBACK_HOSTS: Final = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def _invalid(message: str, **details: Any) -> MalformedError:
     return MalformedError("request_invalid", message, details=details or None)
+
+
+def _web_url(value: Any, what: str) -> str:
+    """An https URL (plain http only for loopback hosts). Raises ``request_invalid``."""
+    from urllib.parse import urlsplit
+
+    if not isinstance(value, str):
+        raise _invalid(f"The request has no {what} URL.")
+    parts = urlsplit(value)
+    if parts.scheme == "https" and parts.hostname:
+        return value
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return value
+    raise _invalid(f"The {what} {value[:80]!r} is not an https URL.", parameter=what)
 
 
 @dataclass(frozen=True)
@@ -237,9 +255,7 @@ def _from_params(
             f"response_mode {params.get('response_mode')!r} is not supported "
             "(direct_post or direct_post.jwt).",
         ) from None
-    response_uri = params.get("response_uri")
-    if not isinstance(response_uri, str) or not response_uri.startswith(("https://", "http://")):
-        raise _invalid("The request has no response_uri URL.")
+    response_uri = _web_url(params.get("response_uri"), "response_uri")
     if params.get("redirect_uri") is not None:
         raise _invalid("redirect_uri must not be present with response_mode direct_post.")
     if client.prefix is ClientIdPrefix.REDIRECT_URI and response_uri != client.identifier:
@@ -291,9 +307,7 @@ def fetch_request(
     if not isinstance(link_client, str):
         raise _invalid("The link has no client_id.")
     if "request_uri" in params:
-        request_uri = params["request_uri"]
-        if not request_uri.startswith(("https://", "http://")):
-            raise _invalid("request_uri must be an https URL.")
+        request_uri = _web_url(params["request_uri"], "request_uri")
         method = params.get("request_uri_method", "get")
         headers = {"Accept": f"{_REQUEST_MEDIA_TYPE}, application/jwt"}
         wallet_nonce: str | None = None

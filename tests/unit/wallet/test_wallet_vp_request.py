@@ -165,3 +165,16 @@ def test_direct_post_jwt_needs_an_ecdh_es_key() -> None:
         "encrypted_response_enc_values_supported": ["A999"],
     }
     assert _code(lambda: encrypt_response({}, metadata)) == "response_encryption_unsupported"
+
+
+def test_plain_http_only_for_loopback() -> None:
+    client_id = "redirect_uri:http://verifier.example/response"
+    payload = _params(client_id, response_uri="http://verifier.example/response")
+    assert (
+        _code(
+            lambda: parse_request_object(
+                _unsigned(payload), link_client_id=client_id, resolver=default_resolver(), now=NOW
+            )
+        )
+        == "request_invalid"
+    )
