@@ -203,3 +203,57 @@ def test_readme_wallet_commands_exist_with_their_options(tmp_path: Path) -> None
         assert "Usage:" in help_text, line
         for option in (w.split("=")[0] for w in words if w.startswith("--")):
             assert option in help_text, (line, option)
+
+
+def test_cli_receives_and_presents_from_qr_images_with_spec_counterparts(tmp_path: Path) -> None:
+    """`wallet receive --qr` and `wallet present --qr` as subprocesses, against the tests'
+    OpenID4VCI issuer (dc+sd-jwt, did:jwk) and OpenID4VP verifier."""
+    from datetime import UTC, datetime
+
+    import qrcode
+    from spec_issuer import VCT, SpecIssuer
+    from spec_verifier import SpecVerifier
+
+    from passport.keys import PublicKey
+    from passport.sdjwt.verifier import verify as verify_sd_jwt
+
+    assert _wallet(tmp_path, "init").returncode == 0
+    with SpecIssuer({"given_name": "Mei-Ling", "birthdate": "1990-05-17"}) as issuer:
+        offer_png = tmp_path / "offer.png"
+        qrcode.make(issuer.offer(tx_code="112233")).save(offer_png)
+        got = _wallet(tmp_path, "receive", "--qr", str(offer_png), "--pin", "112233", "--json")
+        assert got.returncode == 0, got.stderr
+        assert json.loads(got.stdout)[0]["format"] == "dc+sd-jwt"
+        key = PublicKey.from_jwk(issuer.key.public_jwk())
+
+        def check(query_id: str, presentation: object, session: object) -> dict[str, object]:
+            assert isinstance(presentation, str)
+            verified = verify_sd_jwt(
+                presentation,
+                issuer_key=key,
+                now=datetime.now(UTC),
+                nonce=session.nonce,  # type: ignore[attr-defined]
+                aud=session.client_id,  # type: ignore[attr-defined]
+            )
+            return {k: v for k, v in verified.payload.items() if k in ("given_name", "birthdate")}
+
+        query = {
+            "credentials": [
+                {
+                    "id": "pid",
+                    "format": "dc+sd-jwt",
+                    "meta": {"vct_values": [VCT]},
+                    "claims": [{"path": ["birthdate"]}],
+                }
+            ]
+        }
+        with SpecVerifier(check) as verifier:
+            session, link = verifier.new_session(query, response_mode="direct_post.jwt")
+            request_png = tmp_path / "request.png"
+            qrcode.make(link).save(request_png)
+            sent = _wallet(tmp_path, "present", "--qr", str(request_png), "--yes")
+            assert sent.returncode == 0, sent.stderr
+            assert session.checked == [{"query_id": "pid", "claims": {"birthdate": "1990-05-17"}}]
+            assert session.redirect_uri in sent.stdout
+    history = json.loads(_wallet(tmp_path, "history", "--json").stdout)
+    assert history[0]["disclosed"][0]["claims"] == ["birthdate"]
