@@ -48,6 +48,7 @@ __all__ = [
     "obtain_access",
     "redeem_offer",
     "request_credentials",
+    "send_json",
 ]
 
 
@@ -109,6 +110,11 @@ def _send(http: httpx.Client, method: str, url: str, what: str, **kwargs: Any) -
             details={"endpoint": what},
         )
     return _json(response, what)
+
+
+#: ``send_json(http, method, url, what, **httpx kwargs)``: one request to the issuer, its JSON
+#: object answer; the issuer's errors and network failures as this module's codes.
+send_json = _send
 
 
 def _check_url(url: Any, what: str, allow_http: bool) -> str:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from passport.errors import MalformedError, VerdictError
-from passport.exchange.wallet import AccessGrant, _send, obtain_access
+from passport.exchange.wallet import AccessGrant, obtain_access, send_json
 from passport.fido.authenticator import SoftwareAuthenticator, SoftwareCredential
 from passport.fido.did_binding import create_did_binding_jwt
 from passport.keys import b64url_decode
@@ -167,7 +167,9 @@ def enroll(
     if endpoint.startswith("http://") and not allow_http:
         raise VerdictError("issuer_insecure", f"{endpoint} is not https; refusing to use it.")
     auth = {"Authorization": f"Bearer {grant.access_token}"}
-    begun = _send(http, "POST", endpoint + "/options", "FIDO registration options", headers=auth)
+    begun = send_json(
+        http, "POST", endpoint + "/options", "FIDO registration options", headers=auth
+    )
     options = begun.get("publicKey")
     ceremony = begun.get("ceremony_id")
     if not isinstance(options, Mapping) or not isinstance(ceremony, str):
@@ -184,7 +186,7 @@ def enroll(
         iat=clock.now(),
         credential_id=b64url_decode(record.credential_id),
     )
-    answer = _send(
+    answer = send_json(
         http,
         "POST",
         endpoint,

@@ -45,6 +45,7 @@ from passport.wallet.model import (
     WalletState,
 )
 from passport.wallet.presentation import (
+    Authenticate,
     ConsentPlan,
     build_vp_token,
     format_claim_path,
@@ -246,7 +247,7 @@ def answer_presentation(
     state: WalletState,
     http: httpx.Client,
     now: datetime,
-    authenticate: Callable[..., Any],
+    authenticate: Authenticate,
 ) -> PresentationOutcome:
     """Answer the verifier: the presentation when the holder consented to a satisfiable
     request, else an error response (``access_denied`` for a refusal and for a query no

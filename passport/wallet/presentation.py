@@ -42,6 +42,7 @@ from passport.wallet.model import AuthenticatorRecord, HeldCredential, WalletSta
 
 __all__ = [
     "FIDO_BINDING_TYPE",
+    "Authenticate",
     "ClaimPath",
     "ConsentItem",
     "ConsentPlan",
