@@ -143,12 +143,18 @@ class SpecVerifier:
         transaction_data: list[str] | None = None,
         tamper: str | None = None,
         answer_error: str | None = None,
+        identity: tuple[Ed25519Key, str, str] | None = None,
     ) -> tuple[Session, str]:
+        """A session; ``identity`` = (signing key, DID, kid) signs as an existing DID (e.g. a
+        did:ethr whose Ed25519 key is published in the registry) instead of a fresh one."""
         sid = secrets.token_urlsafe(8)
         response_uri = f"{self.base}/response/{sid}"
         signer: Ed25519Key | None = None
         kid: str | None = None
-        if prefix == "decentralized_identifier":
+        if prefix == "decentralized_identifier" and identity is not None:
+            signer, did, kid = identity
+            client_id = f"decentralized_identifier:{did}"
+        elif prefix == "decentralized_identifier":
             signer = Ed25519Key()
             if did_method == "jwk":
                 did = did_jwk_of(signer)

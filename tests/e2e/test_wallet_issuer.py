@@ -270,16 +270,25 @@ def test_citizen_story_end_to_end(bank: Any, tmp_path: Path) -> None:
                 result["redirect_uri"] == session.redirect_uri and result["redirect_status"] == 200
             )
 
+        # a verifier with a did:ethr accredited on chain: the consent shows its standing
+        session, link = verifier.new_session(QUERY, identity=_ethr_verifier(deployment))
+        result = wallet.json("present", link, "--yes")
+        assert result["outcome"] == "sent" and session.problems == []
+        assert result["verifier_accreditation"].startswith("accredited (KYCCredential; TW)")
+        screen = wallet.run("present", verifier.new_session(QUERY, identity=_ethr_verifier(
+            deployment))[1], "--no", check=False)  # fmt: skip
+        assert "accredited (KYCCredential; TW)" in screen.stdout and screen.returncode == 1
+
         history = wallet.json("history")
-        assert [h["outcome"] for h in history] == ["sent", "sent"]
+        assert [h["outcome"] for h in history] == ["sent", "sent", "sent", "refused"]
         assert history[0]["disclosed"][0]["claims"] == [
             "credentialSubject.nationality", "credentialSubject.kycLevel"
         ]  # fmt: skip
         wallet.run("history", "--export", str(tmp_path / "history.csv"))
         wallet.run("history", "--export", str(tmp_path / "history.json"))
         rows = (tmp_path / "history.csv").read_text().splitlines()
-        assert rows[0].startswith("at,verifier,") and len(rows) == 1 + 2 * 3
-        assert len(json.loads((tmp_path / "history.json").read_text())) == 2
+        assert rows[0].startswith("at,verifier,") and len(rows) == 1 + 3 * 3 + 1
+        assert len(json.loads((tmp_path / "history.json").read_text())) == 4
 
         # export, import into a fresh directory, present again from there
         backup = tmp_path / "backup.dfpw"
@@ -294,10 +303,40 @@ def test_citizen_story_end_to_end(bank: Any, tmp_path: Path) -> None:
         assert session.problems == [] and {c["query_id"] for c in session.checked} == {
             "kyc", "funds", "fido"
         }  # fmt: skip
-        assert len(restored.json("history")) == 3
+        assert len(restored.json("history")) == 5
 
         # bad input: each a code, a non-zero exit, no traceback, the store unchanged
         _bad_inputs(wallet, env, tmp_path, verifier, base_url)
+
+
+def _ethr_verifier(deployment_file: Path) -> Any:
+    """A verifier's did:ethr on anvil: an Ed25519 key published in the DID registry and an
+    accreditation in the trust registry (by the deployer, the registry's root)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from jose_min import Ed25519Key
+
+    from passport.chain.ethr_controller import EthrDidController
+    from passport.chain.registries import TrustRegistryClient
+    from passport.keys import KeyType, PrivateKey
+
+    deployment = Deployment.load(deployment_file)
+    chain = deployment.connect()
+    owner = PrivateKey.generate(KeyType.SECP256K1)
+    chain.fund(owner.eth_address(), 10**18)
+    signing = PrivateKey.generate(KeyType.ED25519)
+    controller = EthrDidController(chain, deployment, owner)
+    controller.publish_ed25519_assertion_key(signing.public_key)
+    now = datetime.now(UTC)
+    TrustRegistryClient(chain, deployment, sender=deployment.deployer).accredit(
+        controller.did, ["KYCCredential"], "TW", now.replace(year=now.year - 1),
+        now.replace(year=now.year + 1),
+    )  # fmt: skip
+    document = build_resolver(deployment_file).resolve(controller.did)
+    kid = next(
+        m.id for m in document.methods_for("assertionMethod") if m.public_key == signing.public_key
+    )
+    key = Ed25519PrivateKey.from_private_bytes(b64url_decode(signing.to_jwk()["d"]))
+    return Ed25519Key(key), controller.did, kid
 
 
 def stat_mode(path: Path) -> int:
