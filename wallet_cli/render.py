@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from wallet_cli.i18n import t
@@ -22,6 +23,17 @@ def _console(stderr: bool = False) -> Console:
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+
+
+@contextmanager
+def progress(key: str) -> Iterator[None]:
+    """A spinner on stderr while something slow runs (only on a terminal)."""
+    console = _console(stderr=True)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(t(key)):
+        yield
 
 
 def out(text: str) -> None:

@@ -88,7 +88,11 @@ def receive(
     text = _offer_text(offer, qr)
     _check_offer_scheme(text)
     tx_code = tx_code_for(text, pin)
-    with context.open_wallet() as (st, state, secret), context.http_client() as http:
+    with (
+        context.open_wallet() as (st, state, secret),
+        context.http_client() as http,
+        render.progress("progress.receive"),
+    ):
         new_state, held = receive_flow(
             text,
             tx_code=tx_code,
@@ -125,7 +129,7 @@ def _accreditations(credentials: Any) -> dict[str, str | None]:
 def _refresh(state: Any, only: str | None = None) -> Any:
     from passport.wallet.flows import refresh_status
 
-    with context.http_client() as http:
+    with context.http_client() as http, render.progress("progress.refresh"):
         return refresh_status(
             state,
             resolver=context.resolver(http),

@@ -47,7 +47,11 @@ def enroll(
     _check_offer_scheme(text)
     tx_code = tx_code_for(text, pin)
     device = authenticator(kind)
-    with context.open_wallet() as (st, state, secret), context.http_client() as http:
+    with (
+        context.open_wallet() as (st, state, secret),
+        context.http_client() as http,
+        render.progress("progress.enroll"),
+    ):
         new_state, held = enroll_authenticator(
             text,
             tx_code=tx_code,

@@ -63,14 +63,15 @@ def present(
     text = _request_text(request, qr)
     with context.open_wallet() as (st, state, secret), context.http_client() as http:
         now = context.clock().now()
-        pending = prepare_presentation(
-            text,
-            state=state,
-            http=http,
-            resolver=context.resolver(http),
-            now=now,
-            accreditation=context.accreditation_lookup(),
-        )
+        with render.progress("progress.request"):
+            pending = prepare_presentation(
+                text,
+                state=state,
+                http=http,
+                resolver=context.resolver(http),
+                now=now,
+                accreditation=context.accreditation_lookup(),
+            )
         consent = False
         if pending.unsupported is None and pending.plan is not None:
             if not as_json or not yes:
@@ -86,14 +87,15 @@ def present(
                 consent = False
             else:
                 consent = typer.confirm(t("prompt.consent"), default=False)
-        outcome = answer_presentation(
-            pending,
-            consent=consent,
-            state=state,
-            http=http,
-            now=now,
-            authenticate=_authenticate,
-        )
+        with render.progress("progress.answer"):
+            outcome = answer_presentation(
+                pending,
+                consent=consent,
+                state=state,
+                http=http,
+                now=now,
+                authenticate=_authenticate,
+            )
         st.save(outcome.state, secret)
     if outcome.error is not None:
         raise outcome.error
