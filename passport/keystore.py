@@ -46,6 +46,7 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
+from passport import jsonsafe
 from passport.errors import ConfigurationError, MalformedError
 from passport.keys import b64url_decode, b64url_encode
 
@@ -175,8 +176,8 @@ def unseal(envelope: bytes | str, passphrase: str | bytes) -> dict[str, Any]:
     ``keystore_locked`` (wrong passphrase or altered ciphertext).
     """
     try:
-        doc = json.loads(envelope)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = jsonsafe.loads(envelope, code="keystore_malformed")
+    except MalformedError as exc:
         raise _malformed("not JSON") from exc
     if not isinstance(doc, dict):
         raise _malformed("not a JSON object")
@@ -209,8 +210,8 @@ def unseal(envelope: bytes | str, passphrase: str | bytes) -> dict[str, Any]:
             "give the passphrase it was created with.",
         ) from None
     try:
-        data = json.loads(plaintext)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = jsonsafe.loads(plaintext, code="keystore_malformed")
+    except MalformedError as exc:
         raise _malformed("the sealed document is not JSON") from exc
     if not isinstance(data, dict):
         raise _malformed("the sealed document is not a JSON object")

@@ -17,13 +17,13 @@ Error codes: ``did_invalid``, ``did_document_malformed`` (MalformedError);
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
 
+from passport import jsonsafe
 from passport.did.document import DidDocument, parse_did
 from passport.errors import CouldNotCheckError, MalformedError
 
@@ -156,13 +156,13 @@ class WebDidResolver:
         url = did_web_url(did, insecure_http_hosts=self.insecure_http_hosts)
         body = self._fetch(did, url)
         try:
-            data: Any = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
+            data: Any = jsonsafe.loads(body, code="did_document_malformed")
+        except MalformedError as exc:
             raise MalformedError(
                 "did_document_malformed",
-                f"The DID document at {url} is not UTF-8 JSON.",
+                f"The DID document at {url} is not UTF-8 JSON within the limits: {exc.message}",
                 details={"did": did, "url": url},
-            ) from exc
+            ) from None
         if not isinstance(data, dict):
             raise MalformedError(
                 "did_document_malformed",

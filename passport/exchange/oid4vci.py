@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
 
+from passport import jsonsafe
 from passport.did.document import split_did_url
 from passport.did.jwk import did_jwk_from_jwk
 from passport.did.key import did_key_from_public_key
@@ -422,9 +423,9 @@ def parse_offer_uri(uri: str, *, fetch: Callable[[str], Any] | None = None) -> C
         raise _offer_error("The credential offer parameter is repeated.")
     if by_value is not None:
         try:
-            data = json.loads(values[0])
-        except ValueError as exc:
-            raise _offer_error(f"credential_offer is not JSON: {exc}") from exc
+            data = jsonsafe.loads(values[0], what="credential_offer")
+        except MalformedError as exc:
+            raise _offer_error(f"credential_offer is not JSON: {exc.message}") from exc
         return parse_offer(data)
     ref = values[0]
     if not ref.startswith(("https://", "http://")):

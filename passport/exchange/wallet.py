@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from passport import jsonsafe
 from passport.errors import CouldNotCheckError, MalformedError, VerdictError
 from passport.exchange.oid4vci import (
     AS_METADATA_PATH,
@@ -52,8 +53,8 @@ class RedeemedCredentials:
 
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
-        data = response.json()
-    except ValueError as exc:
+        data = jsonsafe.loads(response.content, what=f"The issuer's {what} response")
+    except MalformedError as exc:
         raise MalformedError(
             "issuer_response_malformed", f"The issuer's {what} response is not JSON."
         ) from exc
@@ -74,11 +75,11 @@ def _send(http: httpx.Client, method: str, url: str, what: str, **kwargs: Any) -
     if response.status_code >= 400:
         error, description = "server_error", response.text[:300]
         try:
-            body = response.json()
+            body = jsonsafe.loads(response.content)
             if isinstance(body, Mapping):
                 error = str(body.get("error", error))
                 description = str(body.get("error_description", body.get("detail", description)))
-        except ValueError:
+        except MalformedError:
             pass
         raise Oid4vciError(
             "issuer_error",
