@@ -8,7 +8,8 @@ thread calling ``issuer_service.anchoring.anchor_pending`` every
 Endpoints: ``/.well-known/openid-credential-issuer``, ``/.well-known/oauth-authorization-
 server``, ``POST /token``, ``POST /nonce``, ``POST /credential``, ``GET /status/{list_id}``,
 ``POST /fido/registration/options`` and ``/fido/registration`` (FIDO enrollment),
-``GET /health``.
+``GET /health``. Every request first meets ``limits.RequestLimits`` (body size, media type,
+JSON depth: ``settings.max_body_bytes``, ``settings.max_json_depth``).
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def create_app(
     read when the app starts, not now). ``runtime_factory`` (tests) replaces
     ``deps.build_runtime``; ``registry_factory`` replaces the chain connection."""
     from issuer_service.errors import install_error_handlers
+    from issuer_service.limits import Limits, RequestLimits
     from issuer_service.routers import credential, fido, nonce, status, token, wellknown
 
     @asynccontextmanager
@@ -174,6 +176,15 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+
+    def limits(scope: Any) -> Limits:
+        runtime = getattr(scope["app"].state, "runtime", None)
+        resolved = runtime.settings if runtime is not None else settings
+        if resolved is None:
+            return Limits()
+        return Limits(resolved.max_body_bytes, resolved.max_json_depth)
+
+    app.add_middleware(RequestLimits, limits=limits)
     for module in (wellknown, token, nonce, credential, status, fido):
         app.include_router(module.router)
 
