@@ -933,6 +933,10 @@ def verify_proof_jwt(
     return holder
 
 
+#: Resolver answers that are the issuer's policy, not an outage: the proof is refused (400).
+_REFUSED_BY_POLICY = frozenset({"did_method_unsupported", "did_web_forbidden_host"})
+
+
 def _proof_holder_key(header: Mapping[str, Any], resolver: Resolver) -> HolderKey:
     present = [name for name in ("kid", "jwk", "x5c") if name in header]
     if not present:
@@ -979,10 +983,11 @@ def _proof_holder_key(header: Mapping[str, Any], resolver: Resolver) -> HolderKe
             "proof_kid_unresolvable", f"The key proof's kid cannot be used: {exc.message}"
         ) from exc
     except CouldNotCheckError as exc:
-        if exc.code != "did_method_unsupported":
+        if exc.code not in _REFUSED_BY_POLICY:
             raise  # the resolver could not answer: no verdict on the proof
         raise _proof_error(
-            "proof_kid_unresolvable", f"The key proof's DID method is not accepted: {exc.message}"
+            "proof_kid_unresolvable",
+            f"The key proof's DID is not accepted ({exc.code}): {exc.message}",
         ) from exc
     return HolderKey(method.public_key, did, method.id if method.id.startswith("did:") else kid)
 

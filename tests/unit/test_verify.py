@@ -347,7 +347,7 @@ def test_unresolvable_issuer_is_indeterminate(citizen: Party) -> None:
     report = verify(signed, options())
     assert report.status is ReportStatus.INDETERMINATE
     sig = next(c for c in report.checks if c.name == "signature")
-    assert sig.outcome is Outcome.COULD_NOT_CHECK and sig.code == "did_resolution_failed"
+    assert sig.outcome is Outcome.COULD_NOT_CHECK and sig.code == "did_web_forbidden_host"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from issuer_harness import Issuer, make_settings, test_client
+from issuer_harness import NOW, Issuer, make_settings, test_client
 
 from issuer_service.app import create_app
 from issuer_service.deps import build_runtime
@@ -163,7 +163,7 @@ def _asgi(
 
 
 def test_limits_are_settings(tmp_path: Path, keys: IssuerKeys) -> None:
-    clock = FixedClock(issuer_now())
+    clock = FixedClock(NOW)
     settings = make_settings(tmp_path, keys, max_body_bytes=1000, max_json_depth=3)
     settings.save()
     loaded = load_settings(tmp_path)
@@ -178,7 +178,32 @@ def test_limits_are_settings(tmp_path: Path, keys: IssuerKeys) -> None:
         _oauth(response, 413, "invalid_request", "request_too_large")
 
 
-def issuer_now() -> Any:
-    from issuer_harness import NOW
+# --- the key proof's kid goes through the DID resolution policy ---------------------------
 
-    return NOW
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "169.254.169.254", "10.0.0.1", "192.168.1.1"])
+def test_a_proof_kid_on_a_non_public_host_is_refused_without_connecting(
+    issuer: Issuer, holder: Any, host: str
+) -> None:
+    import socket
+
+    from passport.exchange.oid4vci import create_proof_jwt
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        token = issuer.token(issuer.offer())
+        kid = f"did:web:{host}%3A{port}#k"
+        proof = create_proof_jwt(
+            holder, audience=issuer.settings.base_url, nonce=issuer.nonce(), iat=NOW, kid=kid
+        )
+        response = issuer.credential_response(token, issuer.request_body(proof))
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody connected
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "invalid_proof"
+    assert "did_web_forbidden_host" in body["error_description"]
+    assert "Error" not in body["error_description"]  # no exception class names
