@@ -137,7 +137,7 @@ def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
         raise MalformedError("malformed", "The input must be an SD-JWT string or a JSON object.")
     doc = dict(data)
     types = doc.get("type", [])
-    types = [types] if isinstance(types, str) else types
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     if "proof" not in doc:
         raise MalformedError("proof_missing", "The document has no proof: it is not secured.")
     fmt = _proof_kind(doc["proof"])
