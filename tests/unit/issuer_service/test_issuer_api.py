@@ -238,14 +238,33 @@ def test_credential_expired_token(issuer: Issuer, holder: PrivateKey) -> None:
     _error(issuer.credential_response(token, body), 401, "invalid_token")
 
 
-def test_credential_token_is_single_use(issuer: Issuer, holder: PrivateKey) -> None:
+def test_credential_retry_returns_the_same_credential(issuer: Issuer, holder: PrivateKey) -> None:
+    """A response lost on the way (issue 7): the wallet asks again with the same token, a
+    fresh nonce and the same key, and gets the credential already issued, not a second one;
+    another key gets nothing; after the token's life the retry window is closed."""
     token = issuer.token(issuer.offer())
     body = issuer.request_body(issuer.proof(holder, issuer.nonce()))
     ok = issuer.credential_response(token, body)
     assert ok.status_code == 200, ok.text
     assert ok.headers["cache-control"] == "no-store"
     again = issuer.request_body(issuer.proof(holder, issuer.nonce()))
-    _error(issuer.credential_response(token, again), 401, "invalid_token")
+    retried = issuer.credential_response(token, again)
+    assert retried.status_code == 200, retried.text
+    assert retried.json() == ok.json()
+    assert issuer_status(issuer.runtime.db)["credentials"]["issued"] == 1
+    thief = PrivateKey.generate(KeyType.ED25519)
+    stolen = issuer.request_body(issuer.proof(thief, issuer.nonce()))
+    body = _error(issuer.credential_response(token, stolen), 400, "invalid_credential_request")
+    assert "already issued to another key" in body["error_description"]
+    issuer.clock.advance(issuer.settings.access_token_ttl_seconds + 1)
+    late = issuer.request_body(issuer.proof(holder, issuer.nonce()))
+    _error(issuer.credential_response(token, late), 401, "invalid_token")
+    from issuer_service.db import CredentialDelivery
+    from issuer_service.domain import purge_expired
+
+    purge_expired(issuer.runtime.db, issuer.runtime.ctx)
+    with issuer.runtime.db.transaction() as session:
+        assert session.query(CredentialDelivery).count() == 0
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b""])
