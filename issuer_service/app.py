@@ -154,6 +154,9 @@ def create_app(
         resolved = settings or get_settings()
         runtime = (runtime_factory or build_runtime)(resolved)
         app.state.runtime = runtime
+        from issuer_service.offer_files import sweep
+
+        sweep(runtime.db, runtime.settings.config_dir, runtime.ctx.now())  # stale offer QRs
         worker: AnchorWorker | None = None
         if resolved.anchor_interval_seconds > 0 and (
             resolved.deployment is not None or registry_factory is not None
