@@ -98,6 +98,35 @@ def test_offer_to_verified_credential(issuer: Issuer, holder: PrivateKey, config
     assert status["offers"] == {"issued": 1}
 
 
+def test_a_lost_credential_response_does_not_lose_the_offer(
+    issuer: Issuer, holder: PrivateKey
+) -> None:
+    """Issue 7: the issuer commits the credential, then the connection breaks before the
+    answer arrives. The wallet asks again (same token and key, a fresh nonce) and gets the
+    very credential issued; the issuer holds one credential, not two."""
+    import httpx
+
+    lost: list[str] = []
+
+    def network(request: httpx.Request) -> httpx.Response:
+        answer = issuer.client.request(
+            request.method, str(request.url), headers=request.headers, content=request.content
+        )
+        if request.url.path == "/credential" and not lost:
+            lost.append(answer.text)  # the issuer answered: the answer is lost on the way
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    offer = issuer.offer()
+    with httpx.Client(transport=httpx.MockTransport(network)) as http:
+        got = redeem_offer(
+            offer.uri, tx_code=offer.tx_code, http=http, holder_key=holder, clock=issuer.clock
+        )
+    assert lost and json.loads(lost[0])["credentials"][0]["credential"] == got.credentials[0]
+    assert _verify(issuer, got.credentials[0]).status.value == "verified"
+    assert issuer_status(issuer.runtime.db)["credentials"]["issued"] == 1
+
+
 def test_revocation_shows_in_the_served_status_list(issuer: Issuer, holder: PrivateKey) -> None:
     offer = issuer.offer()
     got = redeem_offer(
