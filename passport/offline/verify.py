@@ -317,8 +317,6 @@ def verify_offline(
     if seen is not None and report.verified:
         seen.add(fingerprint, payload.expires)
     report.subject["binding"] = (
-        {"challenge": proof.binding}
-        if isinstance(proof.binding, str)
-        else {"slot": proof.binding}
+        {"challenge": proof.binding} if isinstance(proof.binding, str) else {"slot": proof.binding}
     )
     return report

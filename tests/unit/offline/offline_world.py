@@ -97,4 +97,3 @@ def make_snapshot(bank_key: PrivateKey, *, taken_at: datetime = NOW) -> TrustSna
         ),
         chain_id=0x7A69,
     )
-

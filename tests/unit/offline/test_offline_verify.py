@@ -204,9 +204,7 @@ def test_unknown_issuer(world: World) -> None:
 
 @pytest.mark.parametrize("status", ["suspended", "revoked", "not_accredited"])
 def test_unaccredited_issuer(world: World, status: str) -> None:
-    issuer = replace(
-        world.snapshot.issuers[0], registry_status={"BankStatementCredential": status}
-    )
+    issuer = replace(world.snapshot.issuers[0], registry_status={"BankStatementCredential": status})
     snapshot = replace(world.snapshot, issuers=(issuer,))
     assert verify_offline(qr(world), snapshot, now=NOW).codes == ["issuer_not_accredited"]
 
