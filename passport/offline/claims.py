@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-import cbor2
-
 from passport.errors import ConfigurationError
 
 __all__ = [
@@ -55,7 +53,6 @@ CLAIM_NAMES: Final[Mapping[int, str]] = {
 _BY_PATH: Final = {v: k for k, v in CLAIM_NAMES.items()}
 _DATE_CLAIMS: Final = frozenset({5, 10})
 _TIER = re.compile(r"^[A-Z]{3}_[1-9][0-9]{0,14}$")
-TAG_FULL_DATE: Final = 1004
 
 
 class OfflineType(enum.IntEnum):
@@ -113,13 +110,6 @@ class OfflineClaims:
             seen.add(name)
         if not self.claims:
             raise _bad("An offline credential needs at least one claim.")
-
-
-def encode_value(name: ClaimName, value: ClaimValue) -> Any:
-    """The CBOR data item of a claim value (dates as tag 1004 full-date text)."""
-    if isinstance(value, date) and not isinstance(name, str):
-        return cbor2.CBORTag(TAG_FULL_DATE, value.isoformat())
-    return value
 
 
 def path_of(name: ClaimName) -> str:
@@ -185,10 +175,20 @@ def _multibase_bytes(text: str) -> bytes:
         raise _bad(f"idDocumentNumberHash is not base64url: {exc}") from exc
 
 
+def check_claim(name: Any, value: Any) -> None:
+    """Raises ``offline_qr_malformed`` for a disclosed claim of an unknown name or a value of
+    the wrong type."""
+    from passport.errors import MalformedError
+
+    try:
+        _check_name(name)
+        _check_value(name, value)
+    except ConfigurationError as exc:
+        raise MalformedError("offline_qr_malformed", f"A disclosed claim: {exc.message}") from None
+
+
 def render_value(name: ClaimName, value: Any) -> Any:
     """A disclosed CBOR value as the VC 2.0 claim value (JSON)."""
-    if isinstance(value, cbor2.CBORTag) and value.tag == TAG_FULL_DATE:
-        return str(value.value)
     if isinstance(value, date):
         return value.isoformat()
     if name == 8 and isinstance(value, bytes):

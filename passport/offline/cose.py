@@ -55,12 +55,12 @@ def _xy(key: PublicKey) -> tuple[bytes, bytes]:
 
 def cose_key(key: PublicKey) -> dict[int, Any]:
     """The COSE_Key of a public key: OKP/Ed25519 ``{1: 1, -1: 6, -2: x}`` or EC2/P-256
-    ``{1: 2, -1: 1, -2: x, -3: y}``."""
+    with a compressed point ``{1: 2, -1: 1, -2: x, -3: sign bit of y}`` (RFC 9053 section
+    7.1.1: ``y`` may be a boolean, the sign bit)."""
     _check_type(key.type)
     if key.type is KeyType.ED25519:
         return {1: 1, -1: 6, -2: key.raw}
-    x, y = _xy(key)
-    return {1: 2, -1: 1, -2: x, -3: y}
+    return {1: 2, -1: 1, -2: key.raw[1:], -3: key.raw[0] == 3}
 
 
 def public_key_of(data: Any) -> PublicKey:
@@ -71,9 +71,14 @@ def public_key_of(data: Any) -> PublicKey:
         if data.get(1) == 1 and data.get(-1) == 6 and set(data) == {1, -1, -2}:
             return PublicKey(KeyType.ED25519, bytes(data[-2]))
         if data.get(1) == 2 and data.get(-1) == 1 and set(data) == {1, -1, -2, -3}:
-            x, y = bytes(data[-2]), bytes(data[-3])
-            if len(x) != 32 or len(y) != 32:
-                raise ValueError("coordinates must be 32 bytes")
+            x, y = bytes(data[-2]), data[-3]
+            if len(x) != 32:
+                raise ValueError("x must be 32 bytes")
+            if isinstance(y, bool):
+                return PublicKey(KeyType.P256, (b"\x03" if y else b"\x02") + x)
+            y = bytes(y)
+            if len(y) != 32:
+                raise ValueError("y must be 32 bytes or the sign bit")
             point = ec.EllipticCurvePublicNumbers(
                 int.from_bytes(x, "big"), int.from_bytes(y, "big"), ec.SECP256R1()
             ).public_key()

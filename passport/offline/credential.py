@@ -11,7 +11,8 @@ Payload, a CWT claims set::
 The protected header is ``{1: -8 (EdDSA), 4: kid}``, ``kid`` the UTF-8 DID URL fragment of
 the issuer's verification method (``#delegate-1``), relative to ``iss``. The status list id
 is ``SHA-256(UTF-8 list URL)[:8]``; the verifier's trust snapshot maps it back to the list.
-The holder keeps the credential with every disclosure (``OfflineCredential``).
+The holder keeps the credential with the root seed of the salts and every claim
+(``OfflineCredential``).
 
 Error codes: ``offline_qr_malformed`` (MalformedError) for a credential that cannot be
 read; ``signature_invalid`` (VerdictError); ``offline_claims_invalid``,
@@ -23,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -32,7 +33,13 @@ import cbor2
 from passport.errors import ConfigurationError, MalformedError, VerdictError
 from passport.keys import KeyType, PrivateKey, PublicKey
 from passport.offline import sd
-from passport.offline.claims import ClaimName, OfflineClaims, OfflineType
+from passport.offline.claims import (
+    ClaimName,
+    ClaimValue,
+    OfflineClaims,
+    OfflineType,
+    check_claim,
+)
 from passport.offline.cose import ALG_EDDSA, Sign1, cose_key, public_key_of, sign1, verify1
 
 __all__ = [
@@ -101,14 +108,16 @@ class CredentialPayload:
 
 @dataclass(frozen=True)
 class OfflineCredential:
-    """What the wallet keeps: the issuer's COSE_Sign1 bytes and every disclosure, in leaf
-    order. ``to_bytes`` / ``from_bytes``: the CBOR array ``[credential, [disclosures]]``."""
+    """What the wallet keeps: the issuer's COSE_Sign1 bytes, the root seed of the salts and
+    every claim, in leaf order. ``to_bytes`` / ``from_bytes``: the CBOR array
+    ``[credential, seed, [[name, value], ...]]``."""
 
     credential: bytes
-    disclosures: tuple[bytes, ...]
+    seed: bytes = field(repr=False)
+    claims: tuple[tuple[ClaimName, ClaimValue], ...]
 
     def to_bytes(self) -> bytes:
-        return cbor2.dumps([self.credential, list(self.disclosures)])
+        return cbor2.dumps([self.credential, self.seed, [list(c) for c in self.claims]])
 
     @classmethod
     def from_bytes(cls, data: bytes) -> OfflineCredential:
@@ -119,24 +128,29 @@ class OfflineCredential:
             raise _malformed(f"Not an offline credential: {exc}") from None
         if (
             not isinstance(item, list)
-            or len(item) != 2
+            or len(item) != 3
             or not isinstance(item[0], bytes)
-            or not isinstance(item[1], list)
-            or not all(isinstance(d, bytes) for d in item[1])
+            or not isinstance(item[1], bytes)
+            or len(item[1]) != sd.SALT_SIZE
+            or not isinstance(item[2], list)
+            or not all(isinstance(c, list) and len(c) == 2 for c in item[2])
         ):
-            raise _malformed("An offline credential is [credential bytes, [disclosures]].")
-        return cls(item[0], tuple(item[1]))
+            raise _malformed("An offline credential is [credential, seed, [[name, value]...]].")
+        for name, value in item[2]:
+            check_claim(name, value)
+        return cls(item[0], item[1], tuple((c[0], c[1]) for c in item[2]))
 
     @property
     def payload(self) -> CredentialPayload:
         return parse_credential(self.credential)[1]
 
-    def claims(self) -> dict[ClaimName, Any]:
-        """Every claim (name -> CBOR value) the holder can disclose."""
-        return {sd.decode_disclosure(d)[1]: sd.decode_disclosure(d)[2] for d in self.disclosures}
+    def disclosures(self) -> list[bytes]:
+        """Every claim's disclosure ``[salt, name, value]``, in leaf order."""
+        salts = sd.leaf_salts(self.seed, len(self.claims))
+        return [sd.encode_disclosure(s, n, v) for s, (n, v) in zip(salts, self.claims, strict=True)]
 
     def leaves(self) -> list[bytes]:
-        return [sd.leaf_digest(d) for d in self.disclosures]
+        return [sd.leaf_digest(d) for d in self.disclosures()]
 
 
 def _timestamp(value: datetime, name: str) -> int:
@@ -160,9 +174,9 @@ def issue_offline_credential(
     """Issue the offline credential for ``claims`` to the holder of ``holder_key``.
 
     ``issuer`` is the bank's DID; ``kid`` names its Ed25519 assertion method (a DID URL
-    or just its fragment, ``#delegate-1``); ``rng(n)`` gives the salts (injected only for
-    test vectors). Raises ConfigurationError ``offline_key_unsupported`` (an issuer key
-    that is not Ed25519, a holder key that is neither Ed25519 nor P-256),
+    or just its fragment, ``#delegate-1``); ``rng(n)`` gives the root seed of the salts
+    (injected only for test vectors). Raises ConfigurationError ``offline_key_unsupported``
+    (an issuer key that is not Ed25519, a holder key that is neither Ed25519 nor P-256),
     ``offline_claims_invalid``, ``naive_datetime``.
     """
     if issuer_key.type is not KeyType.ED25519:
@@ -184,10 +198,9 @@ def issue_offline_credential(
     if valid_for <= timedelta(0):
         raise ConfigurationError("offline_claims_invalid", "valid_for must be positive.")
     iat = _timestamp(now, "now")
-    disclosures = tuple(
-        sd.encode_disclosure(rng(sd.SALT_SIZE), name, value) for name, value in claims.claims
-    )
-    root = sd.merkle_root([sd.leaf_digest(d) for d in disclosures])
+    seed = rng(sd.SALT_SIZE)
+    held = OfflineCredential(b"", seed, claims.claims)
+    root = sd.merkle_root(held.leaves())
     payload = {
         1: issuer,
         4: iat + int(valid_for.total_seconds()),
@@ -197,11 +210,11 @@ def issue_offline_credential(
             1: int(claims.type),
             2: [[r.list_id, r.index] for r in refs],
             3: root,
-            4: len(disclosures),
+            4: len(claims.claims),
         },
     }
     message = sign1(cbor2.dumps(payload), issuer_key, kid=fragment.encode("utf-8"))
-    return OfflineCredential(cbor2.dumps(message.to_list()), disclosures)
+    return OfflineCredential(cbor2.dumps(message.to_list()), seed, claims.claims)
 
 
 def _int(value: Any, what: str) -> int:
@@ -289,8 +302,6 @@ def verify_offline_credential(
     """
     message, payload = parse_credential(credential.credential)
     check_issuer_signature(message, issuer_key)
-    for d in credential.disclosures:
-        sd.decode_disclosure(d)
     leaves = credential.leaves()
     if len(leaves) != payload.leaf_count or sd.merkle_root(leaves) != payload.root:
         raise VerdictError(

@@ -3,7 +3,8 @@
 The QR's CBOR is the array::
 
     [ credential,           bstr: the issuer's COSE_Sign1, as issued
-      disclosed,            bstr: CBOR [[[leaf index, disclosure bstr], ...], proof nodes bstr]
+      disclosed,            bstr: CBOR [[[leaf index, name, value], ...], salt seeds bstr,
+                                        Merkle proof nodes bstr]
       holder,               COSE_Sign1 [protected {1: alg}, {}, nil, signature], detached
       binding ]             text: the verifier's challenge code, or uint: the 5-minute slot
 
@@ -29,7 +30,7 @@ import cbor2
 from passport.errors import ConfigurationError, MalformedError
 from passport.keys import PrivateKey
 from passport.offline import sd
-from passport.offline.claims import ClaimName, name_of, path_of
+from passport.offline.claims import ClaimName, check_claim, name_of, path_of
 from passport.offline.cose import Sign1, sign1
 from passport.offline.credential import OfflineCredential
 from passport.offline.qr import encode_qr_text
@@ -37,6 +38,7 @@ from passport.offline.qr import encode_qr_text
 __all__ = [
     "HOLDER_CONTEXT",
     "SLOT_SECONDS",
+    "Disclosed",
     "OfflineProof",
     "holder_payload",
     "make_offline_proof",
@@ -81,39 +83,57 @@ class OfflineProof:
     def to_qr_text(self) -> str:
         return encode_qr_text(self.to_cbor())
 
-    def disclosures(self) -> tuple[dict[int, bytes], list[bytes]]:
-        """(leaf index -> disclosure bytes, proof nodes). Raises ``offline_qr_malformed``."""
+    def disclosures(self) -> Disclosed:
+        """The disclosed claims, seeds and proof nodes. Raises ``offline_qr_malformed``."""
         return _parse_disclosed(self.disclosed)
+
+
+@dataclass(frozen=True)
+class Disclosed:
+    """The disclosed part: claims by leaf index, the salt seeds (cover order), proof nodes."""
+
+    claims: dict[int, tuple[ClaimName, Any]]
+    seeds: list[bytes]
+    nodes: list[bytes]
 
 
 def _malformed(message: str) -> MalformedError:
     return MalformedError("offline_qr_malformed", message)
 
 
-def _parse_disclosed(data: bytes) -> tuple[dict[int, bytes], list[bytes]]:
+def _chunks(data: bytes, what: str) -> list[bytes]:
+    if len(data) % sd.NODE_SIZE:
+        raise _malformed(f"The {what} must be whole 16-byte values.")
+    return [data[i : i + sd.NODE_SIZE] for i in range(0, len(data), sd.NODE_SIZE)]
+
+
+def _parse_disclosed(data: bytes) -> Disclosed:
     try:
         item = cbor2.loads(data)
     except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
         raise _malformed(f"The disclosed claims are not CBOR: {exc}") from None
-    if not isinstance(item, list) or len(item) != 2 or not isinstance(item[1], bytes):
-        raise _malformed("The disclosed part is [[[index, disclosure], ...], proof nodes].")
-    entries, nodes = item
-    if not isinstance(entries, list) or len(nodes) % sd.NODE_SIZE:
-        raise _malformed("The Merkle proof must be whole 16-byte nodes.")
-    out: dict[int, bytes] = {}
-    for entry in entries:
+    if (
+        not isinstance(item, list)
+        or len(item) != 3
+        or not isinstance(item[0], list)
+        or not isinstance(item[1], bytes)
+        or not isinstance(item[2], bytes)
+    ):
+        raise _malformed("The disclosed part is [[[index, name, value], ...], seeds, nodes].")
+    claims: dict[int, tuple[ClaimName, Any]] = {}
+    for entry in item[0]:
         if (
             not isinstance(entry, list)
-            or len(entry) != 2
+            or len(entry) != 3
             or isinstance(entry[0], bool)
             or not isinstance(entry[0], int)
-            or not isinstance(entry[1], bytes)
         ):
-            raise _malformed("A disclosed claim is [leaf index, disclosure bytes].")
-        if entry[0] in out:
+            raise _malformed("A disclosed claim is [leaf index, name, value].")
+        check_claim(entry[1], entry[2])
+        if entry[0] in claims:
             raise _malformed("A claim is disclosed twice.")
-        out[entry[0]] = entry[1]
-    return out, [nodes[i : i + sd.NODE_SIZE] for i in range(0, len(nodes), sd.NODE_SIZE)]
+        claims[entry[0]] = (entry[1], entry[2])
+    return Disclosed(claims, _chunks(item[1], "salt seeds"), _chunks(item[2], "proof nodes"))
 
 
 def make_offline_proof(
@@ -139,9 +159,7 @@ def make_offline_proof(
             "This key is not the one the offline credential was issued to; use the wallet "
             "key it was bound to.",
         )
-    index: dict[ClaimName, int] = {}
-    for i, d in enumerate(credential.disclosures):
-        index[sd.decode_disclosure(d)[1]] = i
+    index = {name: i for i, (name, _value) in enumerate(credential.claims)}
     chosen: set[int] = set()
     for path in disclose:
         name = name_of(path)
@@ -157,9 +175,9 @@ def make_offline_proof(
             "offline_claims_invalid", "The challenge code must be 1 to 64 characters."
         )
     nodes = sd.multiproof(credential.leaves(), chosen)
-    disclosed = cbor2.dumps(
-        [[[i, credential.disclosures[i]] for i in sorted(chosen)], b"".join(nodes)]
-    )
+    seeds = sd.cover_seeds(credential.seed, len(credential.claims), chosen)
+    claims = [[i, *credential.claims[i]] for i in sorted(chosen)]
+    disclosed = cbor2.dumps([claims, b"".join(seeds), b"".join(nodes)])
     binding: str | int = challenge if challenge is not None else time_slot(now)
     holder = sign1(
         holder_payload(credential.credential, disclosed, binding), holder_key, detached=True

@@ -8,10 +8,19 @@ issuer signs only the root and the leaf count, so a QR carries, besides the disc
 claims, just the sibling nodes needed to recompute the root (a multiproof): a handful of
 16-byte nodes instead of one digest per undisclosed claim.
 
+Salts come from a seed tree (the GGM construction): the issuer draws one 16-byte root seed;
+a node's children are ``SHA-256(0x02 || b || seed)[:16]`` for ``b`` = 0 (left) and 1
+(right); leaf ``i``'s salt is the seed reached by the bits of ``i`` (most significant
+first) in a full binary tree of depth ``ceil(log2(leaf count))``. The holder reveals, for
+the disclosed leaves, the seeds of the largest subtrees whose every leaf is disclosed (the
+*cover*, in left-to-right order): one seed when everything is disclosed, instead of one salt
+a claim. A seed reveals only the salts beneath it: SHA-256 cannot be run backwards to a
+parent or sideways to a sibling, so undisclosed salts stay secret.
+
 Why 16 bytes: forging a disclosure means finding a second preimage of a 128-bit value
 (2^128 work), the security level of the Ed25519 signatures around it. Collisions do not
-help an attacker: the issuer chooses every salt. Salts are 16 random bytes (128 bits, as
-RFC 9901 section 9.3 recommends), so an undisclosed ``true`` / ``false`` cannot be guessed.
+help an attacker: the issuer chooses every salt. Seeds and salts are 16 bytes (128 bits, as
+RFC 9901 section 9.3 recommends for salts), so an undisclosed ``true`` cannot be guessed.
 
 Error codes: ``offline_qr_malformed`` (MalformedError) for a disclosure or proof of the
 wrong shape; ``offline_disclosure_invalid`` (VerdictError) when the disclosed claims and
@@ -22,18 +31,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final
+from typing import Final
 
 import cbor2
 
 from passport.errors import MalformedError, VerdictError
-from passport.offline.claims import ClaimName, ClaimValue, encode_value
+from passport.offline.claims import ClaimName, ClaimValue
 
 __all__ = [
     "NODE_SIZE",
     "SALT_SIZE",
     "compute_root",
-    "decode_disclosure",
+    "cover",
+    "derive_salts",
+    "leaf_salts",
     "encode_disclosure",
     "leaf_digest",
     "merkle_root",
@@ -44,6 +55,7 @@ NODE_SIZE: Final = 16
 SALT_SIZE: Final = 16
 _LEAF: Final = b"\x00"
 _NODE: Final = b"\x01"
+_SEED: Final = b"\x02"
 
 
 def _malformed(message: str) -> MalformedError:
@@ -51,26 +63,9 @@ def _malformed(message: str) -> MalformedError:
 
 
 def encode_disclosure(salt: bytes, name: ClaimName, value: ClaimValue) -> bytes:
-    """The disclosure ``[salt, name, value]`` in CBOR (RFC 8949 preferred serialisation)."""
-    return cbor2.dumps([salt, name, encode_value(name, value)])
-
-
-def decode_disclosure(data: bytes) -> tuple[bytes, ClaimName, Any]:
-    """(salt, name, value) of a disclosure. Raises ``offline_qr_malformed``."""
-    try:
-        item = cbor2.loads(data)
-    except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
-        raise _malformed(f"A disclosure is not CBOR: {exc}") from None
-    if (
-        not isinstance(item, list)
-        or len(item) != 3
-        or not isinstance(item[0], bytes)
-        or len(item[0]) != SALT_SIZE
-        or isinstance(item[1], bool)
-        or not isinstance(item[1], int | str)
-    ):
-        raise _malformed("A disclosure must be [16-byte salt, name, value].")
-    return item[0], item[1], item[2]
+    """The disclosure ``[salt, name, value]`` in CBOR, deterministically encoded (RFC 8949
+    section 4.2.1; a date as tag 1004 full-date text, RFC 8943)."""
+    return cbor2.dumps([salt, name, value])
 
 
 def leaf_digest(disclosure: bytes) -> bytes:
@@ -169,3 +164,79 @@ def check_root(
             "The disclosed claims are not the ones the issuer signed (a claim was changed "
             "or taken from another credential); refuse the QR.",
         )
+
+
+# --- the seed tree --------------------------------------------------------------------------
+
+
+def depth_of(width: int) -> int:
+    """The seed tree's depth: ``ceil(log2(width))`` (0 for one leaf)."""
+    return max(0, (width - 1).bit_length())
+
+
+def _child(seed: bytes, bit: int) -> bytes:
+    return hashlib.sha256(_SEED + bytes([bit]) + seed).digest()[:SALT_SIZE]
+
+
+def _descend(seed: bytes, level: int, index: int, depth: int, width: int) -> dict[int, bytes]:
+    """The salts of every existing leaf under node (level, index)."""
+    nodes = {index: seed}
+    for _ in range(depth - level):
+        nodes = {2 * i + b: _child(v, b) for i, v in nodes.items() for b in (0, 1)}
+    return {i: v for i, v in nodes.items() if i < width}
+
+
+def leaf_salts(root_seed: bytes, width: int) -> list[bytes]:
+    """Every leaf's salt from the root seed."""
+    salts = _descend(root_seed, 0, 0, depth_of(width), width)
+    return [salts[i] for i in range(width)]
+
+
+def cover(width: int, disclosed: set[int]) -> list[tuple[int, int]]:
+    """The (level, index) of the largest seed-tree nodes whose existing leaves are all
+    disclosed, left to right. Level 0 is the root."""
+    depth = depth_of(width)
+    out: list[tuple[int, int]] = []
+
+    def walk(level: int, index: int) -> None:
+        span = 1 << (depth - level)
+        first = index * span
+        leaves = range(first, min(first + span, width))
+        if not leaves:
+            return
+        hit = [i in disclosed for i in leaves]
+        if all(hit):
+            out.append((level, index))
+        elif any(hit):
+            walk(level + 1, 2 * index)
+            walk(level + 1, 2 * index + 1)
+
+    if disclosed:
+        walk(0, 0)
+    return out
+
+
+def cover_seeds(root_seed: bytes, width: int, disclosed: set[int]) -> list[bytes]:
+    """The seeds the holder reveals for ``disclosed`` (in ``cover`` order)."""
+    seeds = []
+    for level, index in cover(width, disclosed):
+        seed = root_seed
+        for shift in range(level - 1, -1, -1):
+            seed = _child(seed, (index >> shift) & 1)
+        seeds.append(seed)
+    return seeds
+
+
+def derive_salts(width: int, disclosed: set[int], seeds: Sequence[bytes]) -> dict[int, bytes]:
+    """The salts of the disclosed leaves from the revealed ``seeds``. Raises
+    ``offline_qr_malformed`` when the number of seeds is not the cover's."""
+    nodes = cover(width, disclosed)
+    if len(nodes) != len(seeds):
+        raise _malformed(
+            f"The disclosed claims need {len(nodes)} salt seed(s), the QR has {len(seeds)}."
+        )
+    depth = depth_of(width)
+    out: dict[int, bytes] = {}
+    for (level, index), seed in zip(nodes, seeds, strict=True):
+        out.update(_descend(seed, level, index, depth, width))
+    return out

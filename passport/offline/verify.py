@@ -31,13 +31,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
-from passport.errors import CouldNotCheckError, PassportError, VerdictError
+from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
 from passport.keys import KeyType, PublicKey
 from passport.offline import sd
 from passport.offline.claims import path_of, render_value
 from passport.offline.cose import verify1
 from passport.offline.credential import CredentialPayload, check_issuer_signature, parse_credential
-from passport.offline.proof import SLOT_SECONDS, OfflineProof, holder_payload, parse_proof
+from passport.offline.proof import (
+    SLOT_SECONDS,
+    Disclosed,
+    OfflineProof,
+    holder_payload,
+    parse_proof,
+)
 from passport.offline.qr import decode_qr_text
 from passport.offline.snapshot import IssuerTrust, TrustSnapshot
 from passport.report import VerificationReport
@@ -92,10 +98,10 @@ def _check(report: VerificationReport, name: str, fn: Callable[[], None]) -> boo
     return True
 
 
-def _claims(disclosed: dict[int, bytes]) -> dict[str, Any]:
+def _claims(disclosed: Disclosed) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for index in sorted(disclosed):
-        _salt, name, value = sd.decode_disclosure(disclosed[index])
+    for index in sorted(disclosed.claims):
+        name, value = disclosed.claims[index]
         if isinstance(name, str):
             out.setdefault("balanceAtLeast", {})[name] = render_value(name, value)
         else:
@@ -128,19 +134,22 @@ def verify_offline(
         "ageSeconds": int(age.total_seconds()),
     }
 
-    parsed: list[tuple[OfflineProof, CredentialPayload, Any, dict[int, bytes], list[bytes]]] = []
+    parsed: list[tuple[OfflineProof, CredentialPayload, Any, Disclosed, dict[int, bytes]]] = []
 
     def fmt() -> None:
         proof = parse_proof(decode_qr_text(qr_text))
         message, payload = parse_credential(proof.credential)
-        disclosed, nodes = proof.disclosures()
-        for d in disclosed.values():
-            sd.decode_disclosure(d)
-        parsed.append((proof, payload, message, disclosed, nodes))
+        disclosed = proof.disclosures()
+        salts = sd.derive_salts(payload.leaf_count, set(disclosed.claims), disclosed.seeds)
+        if not set(disclosed.claims) <= set(salts):
+            raise MalformedError(
+                "offline_qr_malformed", "A disclosed claim lies outside the credential's tree."
+            )
+        parsed.append((proof, payload, message, disclosed, salts))
 
     if not _check(report, "format", fmt):
         return report
-    proof, payload, message, disclosed, nodes = parsed[0]
+    proof, payload, message, disclosed, salts = parsed[0]
     report.subject.update(
         issuer=payload.issuer,
         type=payload.type.vc_type,
@@ -193,8 +202,11 @@ def verify_offline(
         check_issuer_signature(message, keys[0])
 
     def disclosures() -> None:
-        leaves = {i: sd.leaf_digest(d) for i, d in disclosed.items()}
-        sd.check_root(payload.leaf_count, leaves, nodes, payload.root)
+        leaves = {
+            i: sd.leaf_digest(sd.encode_disclosure(salts[i], name, value))
+            for i, (name, value) in disclosed.claims.items()
+        }
+        sd.check_root(payload.leaf_count, leaves, disclosed.nodes, payload.root)
 
     for name, fn in (
         ("issuer", issuer),

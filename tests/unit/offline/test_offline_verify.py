@@ -86,7 +86,7 @@ def test_p256_holder_key(p256_world: World) -> None:
 
 
 def test_disclosing_nothing_and_everything(world: World) -> None:
-    claims = world.credential.claims()
+    claims = dict(world.credential.claims)
     every = ["name", "nationality"] + [f"balanceAtLeast/{n}" for n in claims if isinstance(n, str)]
     for disclose in ([], every):
         report = verify_offline(qr(world, disclose=disclose), world.snapshot, now=NOW)
@@ -96,11 +96,10 @@ def test_disclosing_nothing_and_everything(world: World) -> None:
 
 def test_tampered_claim_is_refused(world: World) -> None:
     proof = make_offline_proof(world.credential, world.holder_key, disclose=TIERS[:1], now=NOW)
-    entries, nodes = cbor2.loads(proof.disclosed)
-    salt, name, _ = cbor2.loads(entries[0][1])
-    forged = world.issue()  # any other salt: the digest changes
-    entries[0][1] = cbor2.dumps([salt, "USD_1000000", True])
-    disclosed = cbor2.dumps([entries, nodes])
+    entries, seeds, nodes = cbor2.loads(proof.disclosed)
+    assert entries[0][1:] == ["USD_1000", True]
+    entries[0][1] = "USD_1000000"  # the holder claims a higher tier
+    disclosed = cbor2.dumps([entries, seeds, nodes])
     # the thief re-signs as the holder so that only the issuer's commitment can catch it
     holder = sign1(holder_payload(proof.credential, disclosed, proof.binding), world.holder_key,
                    detached=True)  # fmt: skip
@@ -108,7 +107,6 @@ def test_tampered_claim_is_refused(world: World) -> None:
     report = verify_offline(text, world.snapshot, now=NOW)
     assert report.status is ReportStatus.INVALID
     assert failed(report, "disclosures") == "offline_disclosure_invalid"
-    assert forged.credential != world.credential.credential
 
 
 def test_a_changed_issuer_payload_breaks_the_issuer_signature(world: World) -> None:
@@ -270,7 +268,8 @@ def test_decoder_refuses_a_zlib_bomb() -> None:
 def test_wallet_checks_the_credential_it_receives(world: World) -> None:
     payload = verify_offline_credential(world.credential, world.bank_key.public_key)
     assert payload.issuer == BANK and payload.kid == "#delegate-1"
-    swapped = OfflineCredential(world.credential.credential, world.issue().disclosures)
+    other = world.issue()
+    swapped = OfflineCredential(world.credential.credential, other.seed, other.claims)
     with pytest.raises(Exception) as err:
         verify_offline_credential(swapped, world.bank_key.public_key)
     assert getattr(err.value, "code", None) == "offline_disclosure_invalid"
