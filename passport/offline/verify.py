@@ -31,7 +31,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
-from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
+from passport.errors import (
+    ConfigurationError,
+    CouldNotCheckError,
+    MalformedError,
+    PassportError,
+    VerdictError,
+)
 from passport.keys import KeyType, PublicKey
 from passport.offline import sd
 from passport.offline.claims import path_of, render_value
@@ -126,7 +132,11 @@ def verify_offline(
     ``seen``: where accepted QRs are remembered (replay check). Returns a report whose
     ``status`` is ``verified`` only when every check passed; a snapshot older than
     ``max_snapshot_age`` or a status list missing from it makes it ``indeterminate``.
+    Raises ConfigurationError ``naive_datetime`` for a ``now`` without timezone; a bad QR
+    is a failed check of the report, never an exception.
     """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ConfigurationError("naive_datetime", "Pass now as a timezone-aware time (UTC).")
     report = VerificationReport(format=FORMAT)
     age = max(timedelta(0), now - snapshot.taken_at)
     report.subject["snapshot"] = {
