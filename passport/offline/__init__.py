@@ -34,6 +34,7 @@ from passport.offline.qr import (
     qr_image,
     qr_terminal,
     qr_version,
+    read_qr_image,
 )
 from passport.offline.snapshot import (
     Accreditation,
@@ -80,6 +81,7 @@ __all__ = [
     "qr_image",
     "qr_terminal",
     "qr_version",
+    "read_qr_image",
     "read_snapshot",
     "status_list_id",
     "time_slot",

@@ -4,7 +4,8 @@ code's alphanumeric mode (base45's 45 characters are exactly that alphabet) at e
 correction level Q (25% of the symbol can be lost).
 
 Error codes: ``offline_prefix_unknown`` (a QR that is not ``DFP1:``), ``offline_qr_malformed``
-(not base45, not zlib, too large) (MalformedError).
+(not base45, not zlib, too large), ``offline_qr_unreadable`` (no QR code found in an image)
+(MalformedError).
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from passport.errors import MalformedError
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-__all__ = ["MAX_PAYLOAD", "PREFIX", "decode_qr_text", "encode_qr_text", "qr_image", "qr_version"]
+__all__ = [
+    "MAX_PAYLOAD",
+    "PREFIX",
+    "decode_qr_text",
+    "encode_qr_text",
+    "qr_image",
+    "qr_terminal",
+    "qr_version",
+    "read_qr_image",
+]
 
 PREFIX: Final = "DFP1:"
 #: Largest decompressed CBOR accepted (a version-40 QR holds under 3 KB): no zlib bombs.
@@ -104,3 +114,21 @@ def qr_terminal(text: str) -> str:
             )
         lines.append(line)
     return "\n".join(lines)
+
+
+def read_qr_image(image: Image) -> str:
+    """The text of the one QR code in ``image`` (a photo or a scan), read by zxing-cpp.
+
+    Raises MalformedError ``offline_qr_unreadable`` when no QR code (or several) is found.
+    """
+    import zxingcpp
+
+    found = [r for r in zxingcpp.read_barcodes(image.convert("L")) if r.format.name == "QRCode"]
+    if len(found) != 1:
+        raise MalformedError(
+            "offline_qr_unreadable",
+            "No single QR code could be read in the image; photograph the citizen's QR "
+            "again, flat and in focus, alone in the picture.",
+            details={"found": len(found)},
+        )
+    return found[0].text

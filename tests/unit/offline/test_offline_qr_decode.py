@@ -11,6 +11,7 @@ from offline_world import NOW, World
 from PIL import Image, ImageFilter
 
 from passport.credentials.model import hash_id_document_number
+from passport.errors import MalformedError
 from passport.offline import (
     decode_qr_text,
     kyc_claims,
@@ -19,6 +20,7 @@ from passport.offline import (
     qr_image,
     qr_terminal,
     qr_version,
+    read_qr_image,
     verify_offline,
 )
 
@@ -101,3 +103,11 @@ def test_terminal_rendering_has_one_line_per_two_module_rows(world: World) -> No
     lines = qr_terminal(text).splitlines()
     assert len(lines) == (modules + 1) // 2
     assert {len(line) for line in lines} == {modules}
+
+
+def test_read_qr_image_for_the_verifier(world: World) -> None:
+    text = proofs(world)["statement-window"]
+    assert read_qr_image(photo(qr_image(text), seed=11)) == text
+    with pytest.raises(MalformedError) as err:
+        read_qr_image(Image.new("L", (200, 200), 255))
+    assert err.value.code == "offline_qr_unreadable"
