@@ -109,24 +109,20 @@ def _walk(width: int, known: set[int]) -> Iterator[tuple[int, int]]:
 
 
 def multiproof(leaves: Sequence[bytes], disclosed: set[int]) -> list[bytes]:
-    """The sibling nodes that, with the ``disclosed`` leaves, give the root. With nothing
-    disclosed the proof is the root itself."""
+    """The sibling nodes that, with the ``disclosed`` leaves, give the root (none when
+    nothing is disclosed: there is nothing to check against the root)."""
     levels = _levels(leaves)
     if not disclosed:
-        return [levels[-1][0]]
+        return []
     return [levels[lv][i] for lv, i in _walk(len(leaves), set(disclosed))]
 
 
 def compute_root(width: int, disclosed: Mapping[int, bytes], proof: Sequence[bytes]) -> bytes:
-    """Recompute the root of a ``width``-leaf tree from disclosed leaf digests (by index)
-    and a multiproof. Raises ``offline_qr_malformed`` (an index beyond the tree, too few or
-    too many proof nodes)."""
-    if width < 1 or any(not 0 <= i < width for i in disclosed):
+    """Recompute the root of a ``width``-leaf tree from disclosed leaf digests (by index,
+    at least one) and a multiproof. Raises ``offline_qr_malformed`` (no leaf, an index
+    beyond the tree, too few or too many proof nodes)."""
+    if width < 1 or not disclosed or any(not 0 <= i < width for i in disclosed):
         raise _malformed("A disclosure's leaf index lies outside the credential's tree.")
-    if not disclosed:
-        if len(proof) != 1:
-            raise _malformed("With no claim disclosed the proof must be the root alone.")
-        return proof[0]
     nodes = dict(disclosed)
     supplied = iter(proof)
     level_width = width
@@ -157,7 +153,12 @@ def compute_root(width: int, disclosed: Mapping[int, bytes], proof: Sequence[byt
 def check_root(
     width: int, disclosed: Mapping[int, bytes], proof: Sequence[bytes], root: bytes
 ) -> None:
-    """Raises ``offline_disclosure_invalid`` unless the disclosures lead to ``root``."""
+    """Raises ``offline_disclosure_invalid`` unless the disclosures lead to ``root``. With
+    nothing disclosed the proof must be empty (``offline_qr_malformed`` otherwise)."""
+    if not disclosed:
+        if proof:
+            raise _malformed("With no claim disclosed the Merkle proof must be empty.")
+        return
     if compute_root(width, disclosed, proof) != root:
         raise VerdictError(
             "offline_disclosure_invalid",

@@ -44,6 +44,7 @@ __all__ = [
     "TrustSnapshot",
     "TrustSource",
     "build_snapshot",
+    "discover_status_lists",
     "dumps",
     "loads",
     "read_snapshot",
@@ -428,3 +429,54 @@ def build_snapshot(
             )
         )
     return TrustSnapshot(now, tuple(trusted), tuple(lists), chain_id)
+
+
+def discover_status_lists(anchors: Any, issuer: str) -> list[str]:
+    """The URLs of the status lists ``issuer`` published on chain, oldest first, read from
+    the status registry's ``StatusListPublished`` events (one ``eth_getLogs``).
+
+    ``anchors`` is a ``passport.chain.registries.StatusRegistryClient``. A list is found
+    when its published URI is its URL (``listId = keccak256(uri)``, the default of
+    ``publish_status_list``). Raises ``issuer_invalid`` (not a did:ethr of that chain),
+    CouldNotCheckError ``rpc_unavailable``.
+    """
+    from eth_utils.abi import event_abi_to_log_topic
+    from eth_utils.crypto import keccak
+
+    from passport.did.ethr import parse_ethr_did
+    from passport.errors import CouldNotCheckError
+
+    try:
+        parsed = parse_ethr_did(issuer)
+    except MalformedError:
+        raise MalformedError(
+            "issuer_invalid", f"{issuer} is not a did:ethr: it publishes no status lists."
+        ) from None
+    if parsed.chain_id != anchors.deployment.chain_id:
+        raise MalformedError("issuer_invalid", f"{issuer} is not on the registry's chain.")
+    abi = next(
+        e
+        for e in anchors.contract.abi
+        if e.get("type") == "event" and e.get("name") == "StatusListPublished"
+    )
+    topic = "0x" + bytes(12).hex() + parsed.address[2:].lower()
+    try:
+        logs = anchors.chain.w3.eth.get_logs(
+            {
+                "address": anchors.contract.address,
+                "fromBlock": anchors.deployment.deploy_block,
+                "toBlock": "latest",
+                "topics": ["0x" + event_abi_to_log_topic(abi).hex(), topic],
+            }
+        )
+    except (OSError, ValueError) as exc:
+        raise CouldNotCheckError(
+            "rpc_unavailable", f"Could not read the status registry's events: {exc}."
+        ) from None
+    urls: list[str] = []
+    for log in logs:
+        event = anchors.contract.events.StatusListPublished().process_log(log)
+        uri = str(event["args"]["uri"])
+        if keccak(text=uri) == bytes(event["args"]["listId"]) and uri not in urls:
+            urls.append(uri)
+    return urls

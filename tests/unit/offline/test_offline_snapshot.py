@@ -21,6 +21,7 @@ from passport.offline import (
     StatusRef,
     bank_statement_claims,
     build_snapshot,
+    discover_status_lists,
     issue_offline_credential,
     loads,
     make_offline_proof,
@@ -109,6 +110,7 @@ def test_snapshot_from_the_chain_verifies_offline_and_survives_a_file(
     chain: Chain, deployed: tuple[Chain, Deployment], tmp_path: Path, no_network: list[object]
 ) -> None:
     bank = Bank(chain, deployed[1])
+    assert discover_status_lists(bank.anchors, bank.did) == [URL]
     holder = PrivateKey.generate()
     good, revoked = bank.issue(holder, 4242), bank.issue(holder, 77)
     snapshot = bank.snapshot()
@@ -174,6 +176,15 @@ def test_a_status_list_that_is_not_the_anchored_one_fails_the_sync(
     with pytest.raises(PassportError) as err:
         bank.snapshot(fetched=older)  # a cache served yesterday's list
     assert err.value.code == "status_list_mismatch"
+    other = URL.replace("/1", "/2")
+    bank.anchors.publish_status_list(bank.did, other, b"\x22" * 32)
+    bank.anchors.publish_status_list(bank.did, "urn:x", b"\x33" * 32, uri="ipfs://elsewhere")
+    assert discover_status_lists(bank.anchors, bank.did) == [URL, other]  # once each, by URL
+    with pytest.raises(MalformedError) as bad:
+        discover_status_lists(
+            bank.anchors, "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+        )
+    assert bad.value.code == "issuer_invalid"
 
 
 @pytest.mark.parametrize("text", ["", "{}", '{"version": 2}', "[1]", '{"version": 1}'])

@@ -98,9 +98,7 @@ def salts(n: int, disclosed: set[int], seeds: bytes) -> dict[int, bytes]:
 
 def root(n: int, leaves: dict[int, bytes], proof: bytes) -> bytes:  # section 4.1
     nodes = [proof[i : i + 16] for i in range(0, len(proof), 16)]
-    if not leaves:
-        assert len(nodes) == 1
-        return nodes[0]
+    assert leaves  # with nothing disclosed there is no proof and nothing to compare
     known, width = dict(leaves), n
     while width > 1:
         for i in sorted(known):
@@ -131,7 +129,10 @@ def spec_verify(text: str, issuer_key: bytes, challenge: str) -> dict[str, Any]:
     indexes = {e[0] for e in entries}
     salt = salts(n, indexes, seeds)
     leaves = {i: h(b"\x00" + cbor2.dumps([salt[i], name, value])) for i, name, value in entries}
-    assert root(n, leaves, proof) == dfp[3]
+    if leaves:
+        assert root(n, leaves, proof) == dfp[3]
+    else:
+        assert proof == b""
     hprot, hunprot, hpayload, hsig = holder
     assert hpayload is None and hunprot == {} and cbor2.loads(hprot) == {1: -8}
     signed = cbor2.dumps(["DFP1", hashlib.sha256(credential).digest(),
