@@ -35,13 +35,12 @@ from passport.errors import (
     ConfigurationError,
     CouldNotCheckError,
     MalformedError,
-    PassportError,
     VerdictError,
 )
 from passport.keys import KeyType, PublicKey
 from passport.offline import sd
 from passport.offline.claims import path_of, render_value
-from passport.offline.cose import verify1
+from passport.offline.cose import Sign1, verify1
 from passport.offline.credential import CredentialPayload, check_issuer_signature, parse_credential
 from passport.offline.proof import (
     SLOT_SECONDS,
@@ -52,7 +51,7 @@ from passport.offline.proof import (
 )
 from passport.offline.qr import decode_qr_text
 from passport.offline.snapshot import IssuerTrust, TrustSnapshot
-from passport.report import VerificationReport
+from passport.report import Outcome, VerificationReport
 
 __all__ = ["FORMAT", "InMemoryReplayStore", "ReplayStore", "verify_offline"]
 
@@ -95,13 +94,9 @@ def _verdict(code: str, message: str, **details: Any) -> VerdictError:
 
 
 def _check(report: VerificationReport, name: str, fn: Callable[[], None]) -> bool:
-    try:
-        fn()
-    except PassportError as err:
-        report.record_error(name, err)
-        return False
-    report.passed(name)
-    return True
+    """Run one check into the report; did it pass?"""
+    report.run(name, fn)
+    return report.checks[-1].outcome is Outcome.PASSED
 
 
 def _claims(disclosed: Disclosed) -> dict[str, Any]:
@@ -144,9 +139,7 @@ def verify_offline(
         "ageSeconds": int(age.total_seconds()),
     }
 
-    parsed: list[tuple[OfflineProof, CredentialPayload, Any, Disclosed, dict[int, bytes]]] = []
-
-    def fmt() -> None:
+    def fmt() -> tuple[OfflineProof, CredentialPayload, Sign1, Disclosed, dict[int, bytes]]:
         proof = parse_proof(decode_qr_text(qr_text))
         message, payload = parse_credential(proof.credential)
         disclosed = proof.disclosures()
@@ -155,11 +148,12 @@ def verify_offline(
             raise MalformedError(
                 "offline_qr_malformed", "A disclosed claim lies outside the credential's tree."
             )
-        parsed.append((proof, payload, message, disclosed, salts))
+        return proof, payload, message, disclosed, salts
 
-    if not _check(report, "format", fmt):
+    parsed = report.run("format", fmt)
+    if parsed is None:
         return report
-    proof, payload, message, disclosed, salts = parsed[0]
+    proof, payload, message, disclosed, salts = parsed
     report.subject.update(
         issuer=payload.issuer,
         type=payload.type.vc_type,
@@ -178,10 +172,7 @@ def verify_offline(
 
     _check(report, "snapshot_age", snapshot_age)
 
-    trust: list[IssuerTrust] = []
-    keys: list[PublicKey] = []
-
-    def issuer() -> None:
+    def issuer() -> IssuerTrust:
         found = snapshot.issuer(payload.issuer)
         if found is None:
             raise _verdict(
@@ -190,10 +181,14 @@ def verify_offline(
                 "verifier trusts (or it was added after the last sync).",
                 issuer=payload.issuer,
             )
-        trust.append(found)
+        return found
 
-    def issuer_key() -> None:
-        key = trust[0].key(payload.kid)
+    trusted = report.run("issuer", issuer)
+    if trusted is None:
+        return report
+
+    def issuer_key() -> PublicKey:
+        key = trusted.key(payload.kid)
         if key is None:
             raise _verdict(
                 "verification_method_not_found",
@@ -206,10 +201,11 @@ def verify_offline(
                 f"{key.revoked_at.isoformat()}; refuse credentials it signed.",
                 key=key.id,
             )
-        keys.append(PublicKey(KeyType.ED25519, key.public_key))
+        return PublicKey(KeyType.ED25519, key.public_key)
 
-    def signature() -> None:
-        check_issuer_signature(message, keys[0])
+    signing_key = report.run("issuer_key", issuer_key)
+    if signing_key is None:
+        return report
 
     def disclosures() -> None:
         leaves = {
@@ -218,22 +214,18 @@ def verify_offline(
         }
         sd.check_root(payload.leaf_count, leaves, disclosed.nodes, payload.root)
 
-    for name, fn in (
-        ("issuer", issuer),
-        ("issuer_key", issuer_key),
-        ("signature", signature),
-        ("disclosures", disclosures),
-    ):
-        if not _check(report, name, fn):
-            return report
+    if not _check(report, "signature", lambda: check_issuer_signature(message, signing_key)):
+        return report
+    if not _check(report, "disclosures", disclosures):
+        return report
     report.subject["claims"] = _claims(disclosed)
 
     def accreditation() -> None:
         vc_type = payload.type.vc_type
-        status = trust[0].registry_status.get(vc_type, "not_accredited")
+        status = trusted.registry_status.get(vc_type, "not_accredited")
         window = any(
             vc_type in a.types and a.valid_from <= now < a.valid_until
-            for a in trust[0].accreditations
+            for a in trusted.accreditations
         )
         if status != "accredited" or not window:
             why = status if status != "accredited" else "outside its accreditation window"
