@@ -17,7 +17,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
 from passport.errors import ConfigurationError
@@ -84,7 +84,7 @@ def _check_value(name: ClaimName, value: ClaimValue) -> None:
         if not isinstance(value, bool):
             raise _bad(f"The tier {name} must be true or false.")
     elif name in _DATE_CLAIMS:
-        if not isinstance(value, date):
+        if not isinstance(value, date) or isinstance(value, datetime):
             raise _bad(f"{CLAIM_NAMES[name]} must be a date.")
     elif name == 8:
         if not isinstance(value, bytes):

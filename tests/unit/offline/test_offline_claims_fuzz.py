@@ -94,6 +94,7 @@ def test_kyc_claims_come_back_as_the_vc_values(world: World) -> None:
         (("usd_10", True),),  # not a tier name
         (("USD_10", "yes"),),  # a tier is a boolean
         ((5, "1990-01-01"),),  # a date claim needs a date
+        ((5, datetime(1990, 1, 1)),),  # a date, not a time
         ((1, ""),),  # empty text
         (),
     ],

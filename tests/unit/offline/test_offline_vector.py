@@ -211,3 +211,23 @@ def test_passport_verifier_accepts_the_vector() -> None:
     report = verify_offline(expected["qr"], snapshot, now=now, challenge=inputs["challenge"])
     assert report.verified, report.to_dict()
     assert report.subject["claims"] == expected["disclosedClaims"]
+
+
+def test_offline_verification_loads_no_network_stack() -> None:
+    """The verifier's offline path imports neither an HTTP client nor web3."""
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from datetime import datetime\n"
+        "sys.path.insert(0, 'tests/unit/offline')\n"
+        "import test_offline_vector as t\n"
+        "t.test_passport_verifier_accepts_the_vector()\n"
+        "print(sorted(m for m in ('httpx', 'web3', 'requests', 'pyld') if m in sys.modules))\n"
+    )
+    root = Path(__file__).parents[3]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
