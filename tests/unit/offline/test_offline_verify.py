@@ -286,3 +286,11 @@ def test_unknown_claim_cannot_be_disclosed(world: World) -> None:
     with pytest.raises(ConfigurationError) as err:
         make_offline_proof(world.credential, world.holder_key, disclose=["birthDate"], now=NOW)
     assert err.value.code == "offline_claims_invalid"
+
+
+@pytest.mark.parametrize("challenge", ["", "X" * 17])
+def test_challenge_code_is_short(world: World, challenge: str) -> None:
+    with pytest.raises(ConfigurationError) as err:
+        make_offline_proof(world.credential, world.holder_key, disclose=[], now=NOW,
+                           challenge=challenge)  # fmt: skip
+    assert err.value.code == "offline_claims_invalid"
