@@ -100,18 +100,20 @@ def qr_image(text: str, *, box_size: int = 4) -> Image:
     return image.convert("L")  # type: ignore[no-any-return]
 
 
-def qr_terminal(text: str) -> str:
-    """The QR code as text for a terminal (two modules per character, half blocks)."""
+def qr_terminal(text: str, *, invert: bool = False) -> str:
+    """The QR code as text for a terminal, two module rows a line in half blocks (``█``
+    ``▀`` ``▄``). Dark modules are drawn in the terminal's text colour, so on a dark
+    background pass ``invert=True`` (the quiet zone and light modules get drawn instead):
+    scanners want dark modules on a light ground."""
     matrix = _code(text).get_matrix()
     lines = []
     for row in range(0, len(matrix), 2):
-        top, bottom = matrix[row], matrix[row + 1] if row + 1 < len(matrix) else None
+        top = matrix[row]
+        bottom = matrix[row + 1] if row + 1 < len(matrix) else [False] * len(top)
         line = ""
-        for col, dark in enumerate(top):
-            low = bottom[col] if bottom is not None else False
-            line += {(True, True): "█", (True, False): "▀", (False, True): "▄"}.get(
-                (bool(dark), bool(low)), " "
-            )
+        for up, low in zip(top, bottom, strict=True):
+            up, low = bool(up) != invert, bool(low) != invert
+            line += {(True, True): "█", (True, False): "▀", (False, True): "▄"}.get((up, low), " ")
         lines.append(line)
     return "\n".join(lines)
 

@@ -97,12 +97,29 @@ def test_qr_is_alphanumeric_mode_at_level_q(world: World) -> None:
     assert int(result.extra["Version"]) == qr_version(text) <= 22
 
 
-def test_terminal_rendering_has_one_line_per_two_module_rows(world: World) -> None:
+def terminal_image(drawing: str, *, inverted: bool) -> Image.Image:
+    """Paint the terminal's half blocks as a screen would (4 pixels a module)."""
+    lines = drawing.splitlines()
+    img = Image.new("L", (len(lines[0]) * 4, len(lines) * 8), 0 if inverted else 255)
+    ink = 255 if inverted else 0
+    for y, line in enumerate(lines):
+        for x, ch in enumerate(line):
+            for half, on in ((0, ch in "█▀"), (1, ch in "█▄")):
+                if on:
+                    img.paste(ink, (x * 4, y * 8 + half * 4, x * 4 + 4, y * 8 + half * 4 + 4))
+    return img
+
+
+@pytest.mark.parametrize("invert", [False, True])
+def test_terminal_rendering_is_read_by_zxing(world: World, invert: bool) -> None:
     text = proofs(world)["statement-window"]
+    drawing = qr_terminal(text, invert=invert)
     modules = 17 + 4 * qr_version(text) + 8  # size plus the 4-module quiet zone each side
-    lines = qr_terminal(text).splitlines()
+    lines = drawing.splitlines()
     assert len(lines) == (modules + 1) // 2
     assert {len(line) for line in lines} == {modules}
+    # light text on a dark terminal when inverted: dark modules still come out dark
+    assert read(terminal_image(drawing, inverted=invert)) == text
 
 
 def test_read_qr_image_for_the_verifier(world: World) -> None:
