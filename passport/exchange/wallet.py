@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from passport import jsonsafe
 from passport.errors import ConfigurationError, CouldNotCheckError, MalformedError, VerdictError
 from passport.exchange.oid4vci import (
     AS_METADATA_PATH,
@@ -74,8 +75,8 @@ class RedeemedCredentials:
 
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
-        data = response.json()
-    except ValueError as exc:
+        data = jsonsafe.loads(response.content, what=f"The issuer's {what} response")
+    except MalformedError as exc:
         raise MalformedError(
             "issuer_response_malformed", f"The issuer's {what} response is not JSON."
         ) from exc
@@ -96,11 +97,11 @@ def _send(http: httpx.Client, method: str, url: str, what: str, **kwargs: Any) -
     if response.status_code >= 400:
         error, description = "server_error", response.text[:300]
         try:
-            body = response.json()
+            body = jsonsafe.loads(response.content)
             if isinstance(body, Mapping):
                 error = str(body.get("error", error))
                 description = str(body.get("error_description", body.get("detail", description)))
-        except ValueError:
+        except MalformedError:
             pass
         raise Oid4vciError(
             "issuer_error",
@@ -234,33 +235,26 @@ def _proof_names_key_by_did(config: Mapping[str, Any]) -> bool:
     )
 
 
-def request_credentials(
-    grant: AccessGrant,
-    *,
+def _request_credential(
     http: httpx.Client,
+    grant: AccessGrant,
+    credential_endpoint: str,
+    *,
     holder_key: PrivateKey,
-    kid: str | None = None,
-    embed_jwk: bool | None = None,
-    clock: Clock | None = None,
-) -> RedeemedCredentials:
-    """Nonce Request (section 7) and Credential Request with a ``jwt`` key proof (section 8).
-
-    ``embed_jwk`` None follows the configuration's binding methods."""
-    clock = clock or SystemClock()
+    kid: str | None,
+    embed_jwk: bool,
+    clock: Clock,
+    first_nonce: str | None,
+) -> dict[str, Any]:
+    """One nonce request (when the issuer has a nonce endpoint) and one credential request."""
     metadata, issuer = grant.issuer_metadata, grant.credential_issuer
-    credential_endpoint = _check_url(
-        metadata.get("credential_endpoint"), "credential endpoint", grant.allow_http
-    )
-    c_nonce = grant.c_nonce
+    c_nonce = first_nonce
     if metadata.get("nonce_endpoint"):
         nonce_url = _check_url(metadata["nonce_endpoint"], "nonce endpoint", grant.allow_http)
         c_nonce_value = _send(http, "POST", nonce_url, "nonce endpoint").get("c_nonce")
         if not isinstance(c_nonce_value, str):
             raise MalformedError("issuer_response_malformed", "The nonce response has no c_nonce.")
         c_nonce = c_nonce_value
-    if embed_jwk is None:
-        embed_jwk = kid is None and not _proof_names_key_by_did(grant.configuration)
-
     # Section 8.2: the credential request with one jwt proof.
     proof = create_proof_jwt(
         holder_key, audience=issuer, nonce=c_nonce, iat=clock.now(), kid=kid, embed_jwk=embed_jwk
@@ -269,7 +263,7 @@ def request_credentials(
         "credential_configuration_id": grant.credential_configuration_id,
         "proofs": {"jwt": [proof]},
     }
-    answer = _send(
+    return _send(
         http,
         "POST",
         credential_endpoint,
@@ -277,6 +271,46 @@ def request_credentials(
         json=body,
         headers={"Authorization": f"Bearer {grant.access_token}"},
     )
+
+
+def request_credentials(
+    grant: AccessGrant,
+    *,
+    http: httpx.Client,
+    holder_key: PrivateKey,
+    kid: str | None = None,
+    embed_jwk: bool | None = None,
+    clock: Clock | None = None,
+    credential_retries: int = 2,
+) -> RedeemedCredentials:
+    """Nonce Request (section 7) and Credential Request with a ``jwt`` key proof (section 8).
+
+    ``embed_jwk`` None follows the configuration's binding methods. A credential request whose
+    answer is lost in transport is sent again (``credential_retries`` times) with a fresh
+    nonce: the issuer answers a retry by the same key with the credential it already issued."""
+    clock = clock or SystemClock()
+    metadata, issuer = grant.issuer_metadata, grant.credential_issuer
+    credential_endpoint = _check_url(
+        metadata.get("credential_endpoint"), "credential endpoint", grant.allow_http
+    )
+    if embed_jwk is None:
+        embed_jwk = kid is None and not _proof_names_key_by_did(grant.configuration)
+    for attempt in range(credential_retries + 1):
+        try:
+            answer = _request_credential(
+                http,
+                grant,
+                credential_endpoint,
+                holder_key=holder_key,
+                kid=kid,
+                embed_jwk=embed_jwk,
+                clock=clock,
+                first_nonce=grant.c_nonce if attempt == 0 else None,
+            )
+            break
+        except CouldNotCheckError as exc:
+            if exc.code != "issuer_unreachable" or attempt == credential_retries:
+                raise
     items = answer.get("credentials")
     if not isinstance(items, list) or not items:
         raise MalformedError(
@@ -313,6 +347,7 @@ def redeem_offer(
     embed_jwk: bool | None = None,
     clock: Clock | None = None,
     allow_http: bool = False,
+    credential_retries: int = 2,
 ) -> RedeemedCredentials:
     """Redeem a pre-authorized ``offer`` (object or offer URI) and return the credentials.
 
@@ -324,7 +359,8 @@ def redeem_offer(
     CouldNotCheckError ``issuer_unreachable``, MalformedError ``issuer_response_malformed`` /
     ``credential_offer_malformed``, VerdictError ``issuer_metadata_mismatch`` /
     ``issuer_insecure`` / ``proof_binding_unsupported``; OfferInputError (a ValueError)
-    ``offer_not_pre_authorized`` / ``tx_code_required``.
+    ``offer_not_pre_authorized`` / ``tx_code_required``. A credential request whose answer is
+    lost in transport is sent again (``credential_retries`` times) with a fresh nonce.
     """
     grant = obtain_access(
         offer,
@@ -334,5 +370,11 @@ def redeem_offer(
         allow_http=allow_http,
     )
     return request_credentials(
-        grant, http=http, holder_key=holder_key, kid=kid, embed_jwk=embed_jwk, clock=clock
+        grant,
+        http=http,
+        holder_key=holder_key,
+        kid=kid,
+        embed_jwk=embed_jwk,
+        clock=clock,
+        credential_retries=credential_retries,
     )
