@@ -6,7 +6,7 @@ Implements the did:ethr method specification (decentralized-identity/ethr-did-re
 - *Method Specific Identifier*: ``did:ethr:[<network> ":"]<0x address | 0x compressed
   secp256k1 public key>``; the network is ``0x``-hex chain id or ``mainnet``/``sepolia``/
   ``goerli``; none means mainnet (chain 1). A resolver serves ONE chain (the deployment's):
-  a DID of another chain is ``chain_mismatch``.
+  a DID of another chain is ``did_chain_mismatch``.
 - *Read (Resolve)*, "Enumerating Contract Events": ``changed(identity)`` gives the block of
   the last change; the registry's logs for the identity at that block (one ``eth_getLogs``
   per change block) carry ``previousChange``, which is followed back to 0.
@@ -48,7 +48,7 @@ Freshness and caching (the staleness trade-off):
   timestamps are cached (blocks do not change).
 
 Error codes: ``did_invalid`` (MalformedError) for a DID that is not a did:ethr or a bad
-``versionId``; ``chain_mismatch`` (CouldNotCheckError) for a DID of another chain;
+``versionId``; ``did_chain_mismatch`` (CouldNotCheckError) for a DID of another chain;
 ``rpc_unavailable`` (CouldNotCheckError) when the node cannot be reached;
 ``did_resolution_failed`` (CouldNotCheckError) when the registry's history cannot be read
 (a change block without logs: a pruned node).
@@ -703,13 +703,13 @@ class EthrDidResolver:
         did:ethr spec "Read (Resolve)". Metadata: ``versionId``, ``updated``,
         ``nextVersionId``, ``nextUpdate``, ``deactivated`` as the spec says, plus ``changed``
         (the registry's last change block for the identity) and ``chainId``.
-        Raises ``did_invalid``, ``chain_mismatch``, ``rpc_unavailable``,
+        Raises ``did_invalid``, ``did_chain_mismatch``, ``rpc_unavailable``,
         ``did_resolution_failed``.
         """
         parsed = parse_ethr_did(did)
         if parsed.chain_id != self.chain_id:
             raise CouldNotCheckError(
-                "chain_mismatch",
+                "did_chain_mismatch",
                 f"{parsed.did} lives on chain {hex(parsed.chain_id)}, but this resolver reads "
                 f"chain {hex(self.chain_id)}; configure a deployment of that chain.",
                 details={"did": parsed.did, "chainId": parsed.chain_id},

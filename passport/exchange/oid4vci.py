@@ -38,7 +38,12 @@ from passport.did.document import split_did_url
 from passport.did.jwk import did_jwk_from_jwk
 from passport.did.key import did_key_from_public_key
 from passport.did.resolver import resolve_method
-from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
+from passport.errors import (
+    CouldNotCheckError,
+    MalformedError,
+    ProtocolError,
+    VerdictError,
+)
 from passport.keys import PrivateKey, PublicKey, b64url_encode
 from passport.ports import Resolver
 from passport.sdjwt.common import parse_jws, sign_jws, to_epoch, verify_jws_signature
@@ -115,7 +120,7 @@ _ERROR_DESCRIPTION_RE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 # --- errors --------------------------------------------------------------------------------
 
 
-class Oid4vciError(PassportError):
+class Oid4vciError(ProtocolError):
     """An OpenID4VCI / OAuth 2.0 protocol error.
 
     ``code`` is this library's stable code (documented in docs/errors.md), ``error`` the
@@ -134,9 +139,7 @@ class Oid4vciError(PassportError):
         status: int = 400,
         details: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(code, message, details=details)
-        self.error: str = error
-        self.status: int = status
+        super().__init__(code, message, error=error, status=status, details=details)
 
     @property
     def error_description(self) -> str:

@@ -371,3 +371,289 @@ def test_malformed_input_gives_a_report_not_an_exception(data: Any, code: str) -
     report = verify(data, options())
     assert report.status is ReportStatus.INVALID
     assert code in report.codes
+
+
+# --- the pipeline tells the truth (issue 8) -------------------------------------------------
+
+
+def status_list_until(
+    bank: Party, until: datetime, revoked: tuple[int, ...] = ()
+) -> dict[str, Any]:
+    lst = StatusList()
+    for i in revoked:
+        lst.set(i)
+    unsigned = build_status_list_credential(
+        issuer=bank.did,
+        url=LIST_URL,
+        purpose="revocation",
+        status_list=lst,
+        valid_from=until - timedelta(days=7),
+        valid_until=until,
+    )
+    return eddsa.sign(
+        unsigned,
+        bank.key,
+        bank.vm,
+        cryptosuite="eddsa-rdfc-2022",
+        created=until - timedelta(days=7),
+    )
+
+
+@pytest.mark.parametrize("fmt", ["sd-jwt", "di-rdfc", "di-jcs"])
+@pytest.mark.parametrize("revoked", [(), (7,)])
+def test_expired_status_list_is_indeterminate_not_an_expired_credential(
+    bank: Party, citizen: Party, fmt: str, revoked: tuple[int, ...]
+) -> None:
+    # the bank signs lists for 7 days; a week's outage must not make good credentials invalid
+    stale = status_list_until(bank, NOW - timedelta(hours=1), revoked)
+    report = verify(issue(bank, kyc(bank, citizen, index=7), fmt), options(stale))
+    assert report.status is ReportStatus.INDETERMINATE, report.to_dict()
+    assert report.codes == ["status_list_expired"]
+    status = next(c for c in report.checks if c.name == "status")
+    assert status.outcome is Outcome.COULD_NOT_CHECK
+
+
+def test_status_list_within_clock_skew_of_its_end_still_counts(bank: Party, citizen: Party) -> None:
+    edge = status_list_until(bank, NOW - timedelta(seconds=30), (7,))  # skew is 60 s
+    report = verify(issue(bank, kyc(bank, citizen, index=7), "di-jcs"), options(edge))
+    assert report.codes == ["revoked"]
+    late = status_list_until(bank, NOW - timedelta(seconds=61), (7,))
+    assert verify(issue(bank, kyc(bank, citizen, 7), "di-jcs"), options(late)).codes == [
+        "status_list_expired"
+    ]
+
+
+def test_status_list_not_yet_valid_is_indeterminate(bank: Party, citizen: Party) -> None:
+    future = status_list_until(bank, NOW + timedelta(days=8))  # valid from NOW + 1 day
+    report = verify(issue(bank, kyc(bank, citizen), "sd-jwt"), options(future))
+    assert report.status is ReportStatus.INDETERMINATE
+    assert report.codes == ["status_list_not_yet_valid"]
+
+
+def strip_kb(presentation: str) -> str:
+    return presentation[: presentation.rindex("~") + 1]
+
+
+def legacy_credential(bank: Party, citizen: Party) -> dict[str, Any]:
+    v1 = {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://www.w3.org/2018/credentials/examples/v1",
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": bank.did,
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": citizen.did, "alumniOf": "National Taiwan University"},
+    }
+    issued = issue(bank, v1, "ldp-v1")
+    assert isinstance(issued, dict)
+    return issued
+
+
+@pytest.mark.parametrize("bare", ["sd-jwt-kb-stripped", "di-rdfc", "di-jcs", "ldp-v1"])
+@pytest.mark.parametrize(("nonce", "aud"), [(NONCE, AUD), (NONCE, None), (None, AUD)])
+def test_nonce_or_audience_asked_for_requires_a_presentation(
+    bank: Party, citizen: Party, bare: str, nonce: str | None, aud: str | None
+) -> None:
+    """The four false accepts of issue 7: a bare credential under nonce/aud is not verified."""
+    data: str | dict[str, Any]
+    if bare == "sd-jwt-kb-stripped":
+        pres = securing.present(
+            issue(bank, kyc(bank, citizen), "sd-jwt"),
+            citizen.key,
+            nonce=NONCE,
+            audience=AUD,
+            resolver=default_resolver(),
+            now=NOW,
+        )
+        assert isinstance(pres, str)
+        data = strip_kb(pres)
+    elif bare == "ldp-v1":
+        data = legacy_credential(bank, citizen)
+    else:
+        data = issue(bank, kyc(bank, citizen), bare)
+    opts = VerifyOptions(
+        resolver=default_resolver(),
+        now=NOW,
+        nonce=nonce,
+        audience=aud,
+        status_fetcher=LocalFirstFetcher([status_list(bank)]),
+    )
+    report = verify(data, opts)
+    assert report.status is ReportStatus.INVALID, report.to_dict()
+    assert report.codes == ["presentation_required"]
+    failed = next(c for c in report.checks if c.code == "presentation_required")
+    assert failed.name == "holder_proof" and failed.outcome is Outcome.FAILED
+    # without nonce and audience the same bytes verify as a credential
+    assert verify(data, options(status_list(bank))).verified
+
+
+def presented(bank: Party, citizen: Party, **kw: Any) -> str:
+    pres = securing.present(
+        issue(bank, kyc(bank, citizen), "sd-jwt"),
+        citizen.key,
+        nonce=kw.pop("nonce", NONCE),
+        audience=kw.pop("audience", AUD),
+        resolver=default_resolver(),
+        now=kw.pop("now", NOW),
+        **kw,
+    )
+    assert isinstance(pres, str)
+    return pres
+
+
+def outcomes(report: Any) -> list[tuple[str, str]]:
+    return [(c.name, c.outcome.value) for c in report.checks]
+
+
+def test_sd_jwt_presentation_reports_every_check_as_it_ran(bank: Party, citizen: Party) -> None:
+    report = verify(presented(bank, citizen), options(status_list(bank), nonce=NONCE))
+    assert outcomes(report) == [
+        ("format", "passed"),
+        ("signature", "passed"),
+        ("issuer", "passed"),
+        ("disclosures", "passed"),
+        ("validity_period", "passed"),
+        ("holder_proof", "passed"),
+        ("nonce", "passed"),
+        ("audience", "passed"),
+        ("holder_binding", "passed"),
+        ("schema", "passed"),
+        ("status", "passed"),
+    ]
+
+
+def test_sd_jwt_nonce_failure_is_reported_at_the_nonce_check(bank: Party, citizen: Party) -> None:
+    report = verify(presented(bank, citizen), options(status_list(bank), nonce="other"))
+    assert report.codes == ["kb_nonce_mismatch"]
+    assert outcomes(report) == [
+        ("format", "passed"),
+        ("signature", "passed"),
+        ("issuer", "passed"),
+        ("disclosures", "passed"),
+        ("validity_period", "passed"),
+        ("holder_proof", "passed"),
+        ("nonce", "failed"),
+    ]
+
+
+def test_sd_jwt_audience_failure_leaves_the_nonce_passed(bank: Party, citizen: Party) -> None:
+    opts = VerifyOptions(
+        resolver=default_resolver(),
+        now=NOW,
+        nonce=NONCE,
+        audience="https://evil.example",
+        status_fetcher=LocalFirstFetcher([status_list(bank)]),
+    )
+    report = verify(presented(bank, citizen), opts)
+    assert report.codes == ["audience_mismatch"]
+    assert outcomes(report)[-2:] == [("nonce", "passed"), ("audience", "failed")]
+
+
+def test_sd_jwt_tampered_signature_fails_signature_and_nothing_else_is_claimed(
+    bank: Party, citizen: Party
+) -> None:
+    pres = presented(bank, citizen)
+    jwt, rest = pres.split("~", 1)
+    head, body, sig = jwt.split(".")
+    forged = f"{head}.{body}.{'A' * len(sig)}~{rest}"
+    report = verify(forged, options(status_list(bank), nonce=NONCE))
+    assert report.codes == ["signature_invalid"]
+    assert outcomes(report) == [("format", "passed"), ("signature", "failed")]
+
+
+def test_expired_sd_jwt_is_reported_once(bank: Party, citizen: Party) -> None:
+    later = NOW + timedelta(days=400)
+    pres = presented(bank, citizen, now=later)
+    report = verify(pres, options(status_list(bank), nonce=NONCE, now=later))
+    assert report.codes == ["expired"]  # once: the verifier's step 6, not again by the pipeline
+    assert [c.name for c in report.checks].count("validity_period") == 1
+
+
+@pytest.mark.parametrize("fmt", ["di-rdfc", "di-jcs"])
+def test_data_integrity_reports_signature_and_issuer_apart(
+    bank: Party, citizen: Party, fmt: str
+) -> None:
+    report = verify(issue(bank, kyc(bank, citizen), fmt), options(status_list(bank)))
+    assert outcomes(report) == [
+        ("format", "passed"),
+        ("signature", "passed"),
+        ("issuer", "passed"),
+        ("schema", "passed"),
+        ("validity_period", "passed"),
+        ("status", "passed"),
+    ]
+    mallory = Party()
+    suite = {"di-rdfc": "eddsa-rdfc-2022", "di-jcs": "eddsa-jcs-2022"}[fmt]
+    forged = eddsa.sign(kyc(bank, citizen), mallory.key, mallory.vm, cryptosuite=suite, created=NOW)
+    report = verify(forged, options(status_list(bank)))
+    # Data Integrity binds the proof's key to the issuer inside the proof check itself
+    assert report.codes == ["issuer_mismatch"]
+    assert outcomes(report) == [("format", "passed"), ("signature", "failed")]
+
+
+def test_expired_legacy_credential_fails_validity_not_signature(
+    bank: Party, citizen: Party
+) -> None:
+    v1 = {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://www.w3.org/2018/credentials/examples/v1",
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": bank.did,
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "expirationDate": "2026-06-01T00:00:00Z",
+        "credentialSubject": {"id": citizen.did, "alumniOf": "National Taiwan University"},
+    }
+    report = verify(issue(bank, v1, "ldp-v1"), options())
+    assert report.codes == ["expired"]
+    assert ("signature", "passed") in outcomes(report)
+    assert ("validity_period", "failed") in outcomes(report)
+
+
+def test_json_presentation_without_credentials_is_presentation_empty(citizen: Party) -> None:
+    vp = eddsa.present(
+        [], citizen.key, citizen.vm, holder=citizen.did, challenge=NONCE, domain=AUD, created=NOW
+    )
+    report = verify(vp, options(nonce=NONCE))
+    assert report.codes == ["presentation_empty"]
+
+
+def test_presentation_inside_a_json_presentation_is_credential_format_unsupported(
+    bank: Party, citizen: Party
+) -> None:
+    inner = securing.present(
+        issue(bank, kyc(bank, citizen), "di-jcs"),
+        citizen.key,
+        nonce=NONCE,
+        audience=AUD,
+        resolver=default_resolver(),
+        now=NOW,
+    )
+    assert isinstance(inner, dict)
+    vp = eddsa.present(
+        [inner], citizen.key, citizen.vm, holder=citizen.did, challenge=NONCE, domain=AUD,
+        created=NOW,
+    )  # fmt: skip
+    report = verify(vp, options(status_list(bank), nonce=NONCE))
+    assert report.codes == ["credential_format_unsupported"]
+
+
+def test_credential_status_without_a_source_is_status_unavailable(
+    bank: Party, citizen: Party
+) -> None:
+    opts = VerifyOptions(resolver=default_resolver(), now=NOW, status_fetcher=None)
+    report = verify(issue(bank, kyc(bank, citizen), "di-jcs"), opts)
+    assert report.status is ReportStatus.INDETERMINATE
+    assert report.codes == ["status_unavailable"]
+
+
+def test_a_credential_date_that_is_not_a_date_is_date_malformed(
+    bank: Party, citizen: Party
+) -> None:
+    doc = kyc(bank, citizen)
+    doc["validUntil"] = "next tuesday"
+    signed = eddsa.sign(doc, bank.key, bank.vm, cryptosuite="eddsa-jcs-2022", created=NOW)
+    report = verify(signed, options(status_list(bank)))
+    assert "date_malformed" in report.codes and "schema_invalid" in report.codes

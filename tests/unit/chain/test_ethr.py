@@ -604,7 +604,7 @@ def test_version_beyond_the_chain_is_did_invalid(env: Env) -> None:
 def test_chain_mismatch(env: Env) -> None:
     with pytest.raises(CouldNotCheckError) as err:
         resolver_for(env).resolve("did:ethr:0x1:0x" + "ab" * 20)
-    assert err.value.code == "chain_mismatch"
+    assert err.value.code == "did_chain_mismatch"
 
 
 class _Broken:
