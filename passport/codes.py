@@ -177,6 +177,7 @@ CODES: Final[Mapping[str, Code]] = _index([
     Code("status_list_mismatch", VERDICT, "status"),
     Code("status_list_not_anchored", COULD_NOT_CHECK, "status"),
     Code("status_list_not_yet_valid", COULD_NOT_CHECK, "status"),
+    Code("status_list_stale", COULD_NOT_CHECK, "status"),
     Code("status_list_unavailable", COULD_NOT_CHECK, "status"),
     Code("status_purpose_mismatch", VERDICT, "status"),
     Code("status_unavailable", COULD_NOT_CHECK, "status"),

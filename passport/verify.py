@@ -37,6 +37,7 @@ from passport.errors import CouldNotCheckError, MalformedError, PassportError, V
 from passport.keys import PublicKey
 from passport.ports import Resolver, StatusFetcher
 from passport.report import Outcome, VerificationReport
+from passport.status.cache import StatusListCache
 
 __all__ = [
     "Format",
@@ -64,6 +65,9 @@ class VerifyOptions:
     nonce: str | None = None
     audience: str | None = None
     status_fetcher: StatusFetcher | None = None
+    # Verified status lists shared between verifications (by URL and content digest, until
+    # their validUntil; never an older list than one already seen). None: verify every time.
+    status_cache: StatusListCache | None = None
     require_holder_binding: bool = True
     kb_max_age: int = 300
     clock_skew: int = DEFAULT_CLOCK_SKEW
@@ -457,9 +461,8 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
                 "status_entry_malformed",
                 "A credentialStatus entry has no statusListCredential URL.",
             )
-        status_vc = dict(options.status_fetcher.fetch(entry["statusListCredential"]))
-        signer = _verify_json_proof(status_vc, detect_format(status_vc).format, options)
-        _check_signer_is_issuer(status_vc, signer)
+        url = entry["statusListCredential"]
+        status_vc = _verified_status_list(url, options.status_fetcher.fetch(url), options)
         if issuer_id(status_vc) != issuer_id(doc):
             raise VerdictError(
                 "status_list_issuer_mismatch",
@@ -471,6 +474,28 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
             raise VerdictError(
                 code, f"The credential is {code} (status list index {result.index})."
             )
+
+
+def _verified_status_list(
+    url: str, fetched: Mapping[str, Any], options: VerifyOptions
+) -> Mapping[str, Any]:
+    """The status list credential to use for ``url``, its own proof verified: once per
+    content when there is a ``status_cache`` (see ``passport.status.cache``), which also
+    never lets an older list replace one already seen."""
+
+    def verified_copy() -> tuple[dict[str, Any], str]:
+        status_vc = dict(fetched)
+        signer = _verify_json_proof(status_vc, detect_format(status_vc).format, options)
+        _check_signer_is_issuer(status_vc, signer)
+        return status_vc, signer
+
+    cache = options.status_cache
+    if cache is None:
+        return verified_copy()[0]
+    digest, hit = cache.lookup(url, fetched, options.now)
+    if hit is None:
+        hit = cache.admit(url, digest, *verified_copy())
+    return cache.current(hit, options.now).credential
 
 
 def _summary(doc: Mapping[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ Error codes: ``jurisdiction_invalid``, ``issuer_invalid``, ``credential_types_in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -118,6 +119,13 @@ def _issuer_address(issuer: str, chain_id: int) -> str:
     """The identity address of ``issuer`` (a did:ethr of this chain, or a 0x address).
 
     Raises ``issuer_invalid``."""
+    if isinstance(issuer, str):
+        return _issuer_address_of(issuer, chain_id)
+    return _issuer_address_of.__wrapped__(issuer, chain_id)
+
+
+@functools.lru_cache(maxsize=4096)  # pure; a checksum address costs a keccak
+def _issuer_address_of(issuer: str, chain_id: int) -> str:
     if isinstance(issuer, str) and issuer.startswith("did:"):
         try:
             parsed = parse_ethr_did(issuer)

@@ -63,7 +63,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
@@ -170,6 +170,7 @@ def _address_of_public_key(raw: bytes, did: str) -> str:
     return to_checksum_address(keccak(uncompressed[1:])[-20:])
 
 
+@lru_cache(maxsize=4096)  # pure, and on every verification's path (EthrDid is frozen)
 def parse_ethr_did(did_url: str) -> EthrDid:
     """Parse a did:ethr or did:ethr URL (spec "Method Specific Identifier").
 

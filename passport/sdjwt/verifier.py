@@ -18,8 +18,7 @@ Error codes: MalformedError ``sd_jwt_malformed``, ``jwt_malformed``, ``disclosur
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -121,71 +120,102 @@ def verify(
     this raises.
     """
     trace = trace if trace is not None else StepTrace()
-    now_s = to_epoch(now)
-    with _step(trace, "holder_proof", record=False):  # 7.3 steps 1-2: the caller's policy
-        if require_kb and (nonce is None or aud is None):
-            raise ConfigurationError(
-                "kb_params_missing",
-                "Key Binding is required: pass the nonce and audience this presentation must "
-                "carry.",
-            )
-        parts = split_sd_jwt(presentation)  # 7.3 step 3, 7.1 step 1
-        if require_kb and parts.kb_jwt is None:  # 7.3 step 2
-            raise VerdictError(
-                "kb_missing",
-                "This presentation has no Key Binding JWT, but this verifier requires one; "
-                "present it again with the holder key.",
-            )
-
-    with _step(trace, "signature"):  # 7.1 steps 2.1-2.2, and the key of step 2.3
-        jwt = parse_jws(parts.issuer_jwt)
-        header, raw_payload = jwt.header, jwt.payload
-        if expected_typ is not None and header.get("typ") != expected_typ:
-            raise VerdictError(
-                "typ_mismatch",
-                f"The SD-JWT has typ {header.get('typ')!r}; this verifier expects "
-                f"{expected_typ!r}.",
-                details={"typ": str(header.get("typ")), "expected": expected_typ},
-            )
-        key = issuer_key if isinstance(issuer_key, PublicKey) else issuer_key(header, raw_payload)
-        verify_jws_signature(jwt, key)
-    with _step(trace, "issuer"):  # step 2.3 (the key's ownership is issuer_key's job)
-        _check_issuer(raw_payload)
-
-    with _step(trace, "disclosures"):  # 7.1 steps 2.4-5
-        sd_alg = raw_payload.get("_sd_alg", DEFAULT_SD_ALG)
-        hash_function(sd_alg)  # step 2.4
-        by_digest: dict[str, Disclosure] = {}
-        for encoded in parts.disclosures:  # step 3.1
-            h = digest(encoded, sd_alg)
-            if h in by_digest:
-                raise VerdictError(
-                    "disclosure_duplicate",
-                    "The same Disclosure is sent twice (RFC 9901 section 4); present each once.",
-                )
-            by_digest[h] = decode_disclosure(encoded)
-        walker = _Walker(by_digest)
-        try:
-            payload = walker.object(raw_payload, ())  # steps 3.2-3.5 and 4
-        except RecursionError as exc:
-            raise MalformedError(
-                "sd_jwt_malformed", "The SD-JWT payload is nested too deeply."
-            ) from exc
-        payload.pop("_sd_alg", None)  # step 3.6
-        if len(walker.used) != len(by_digest):  # step 5
-            raise VerdictError(
-                "disclosure_unreferenced",
-                "A Disclosure is not referenced by any digest of the Issuer-signed JWT; "
-                "the presentation was altered or assembled from another credential.",
-                details={"count": len(by_digest) - len(walker.used)},
-            )
-    with _step(trace, "validity_period"):  # step 6
-        check_validity(
-            payload,
-            datetime.fromtimestamp(now_s, UTC),
-            skew=clock_skew,
-            date_code="credential_date_invalid",
+    try:
+        return _verify_steps(
+            presentation,
+            issuer_key,
+            to_epoch(now),
+            nonce,
+            aud,
+            require_kb,
+            max_kb_age,
+            clock_skew,
+            expected_typ,
+            trace,
         )
+    except PassportError:
+        trace.failed = trace.current
+        raise
+
+
+def _verify_steps(
+    presentation: str,
+    issuer_key: IssuerKey,
+    now_s: int,
+    nonce: str | None,
+    aud: str | None,
+    require_kb: bool,
+    max_kb_age: int,
+    clock_skew: int,
+    expected_typ: str | None,
+    trace: StepTrace,
+) -> VerifiedSdJwt:
+    passed = trace.passed
+    trace.current = "holder_proof"  # 7.3 steps 1-2: the caller's policy
+    if require_kb and (nonce is None or aud is None):
+        raise ConfigurationError(
+            "kb_params_missing",
+            "Key Binding is required: pass the nonce and audience this presentation must carry.",
+        )
+    parts = split_sd_jwt(presentation)  # 7.3 step 3, 7.1 step 1
+    if require_kb and parts.kb_jwt is None:  # 7.3 step 2
+        raise VerdictError(
+            "kb_missing",
+            "This presentation has no Key Binding JWT, but this verifier requires one; "
+            "present it again with the holder key.",
+        )
+
+    trace.current = "signature"  # 7.1 steps 2.1-2.2, and the key of step 2.3
+    jwt = parse_jws(parts.issuer_jwt)
+    header, raw_payload = jwt.header, jwt.payload
+    if expected_typ is not None and header.get("typ") != expected_typ:
+        raise VerdictError(
+            "typ_mismatch",
+            f"The SD-JWT has typ {header.get('typ')!r}; this verifier expects {expected_typ!r}.",
+            details={"typ": str(header.get("typ")), "expected": expected_typ},
+        )
+    key = issuer_key if isinstance(issuer_key, PublicKey) else issuer_key(header, raw_payload)
+    verify_jws_signature(jwt, key)
+    passed.append("signature")
+    trace.current = "issuer"  # step 2.3 (the key's ownership is issuer_key's job)
+    _check_issuer(raw_payload)
+    passed.append("issuer")
+    trace.current = "disclosures"  # 7.1 steps 2.4-5
+    sd_alg = raw_payload.get("_sd_alg", DEFAULT_SD_ALG)
+    hash_function(sd_alg)  # step 2.4
+    by_digest: dict[str, Disclosure] = {}
+    for encoded in parts.disclosures:  # step 3.1
+        h = digest(encoded, sd_alg)
+        if h in by_digest:
+            raise VerdictError(
+                "disclosure_duplicate",
+                "The same Disclosure is sent twice (RFC 9901 section 4); present each once.",
+            )
+        by_digest[h] = decode_disclosure(encoded)
+    walker = _Walker(by_digest)
+    try:
+        payload = walker.object(raw_payload, ())  # steps 3.2-3.5 and 4
+    except RecursionError as exc:
+        raise MalformedError(
+            "sd_jwt_malformed", "The SD-JWT payload is nested too deeply."
+        ) from exc
+    payload.pop("_sd_alg", None)  # step 3.6
+    if len(walker.used) != len(by_digest):  # step 5
+        raise VerdictError(
+            "disclosure_unreferenced",
+            "A Disclosure is not referenced by any digest of the Issuer-signed JWT; "
+            "the presentation was altered or assembled from another credential.",
+            details={"count": len(by_digest) - len(walker.used)},
+        )
+    passed.append("disclosures")
+    trace.current = "validity_period"  # step 6
+    check_validity(
+        payload,
+        datetime.fromtimestamp(now_s, UTC),
+        skew=clock_skew,
+        date_code="credential_date_invalid",
+    )
+    passed.append("validity_period")
 
     cnf = payload.get("cnf")
     holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
@@ -193,29 +223,30 @@ def verify(
     kb_header: dict[str, Any] | None = None
     kb_payload: dict[str, Any] | None = None
     if parts.kb_jwt is not None:  # 7.3 step 5
-        with _step(trace, "holder_proof"):
-            kb = parse_jws(parts.kb_jwt, what="Key Binding JWT")
-            if holder_jwk is None:  # step 5.1
-                raise VerdictError(
-                    "cnf_missing",
-                    "The credential has no cnf.jwk holder key, so its Key Binding cannot be "
-                    "checked.",
-                )
-            verify_jws_signature(  # steps 5.2, 5.3
-                kb,
-                public_key_from_jwk(holder_jwk),
-                code="kb_signature_invalid",
-                what="Key Binding JWT",
+        trace.current = "holder_proof"
+        kb = parse_jws(parts.kb_jwt, what="Key Binding JWT")
+        if holder_jwk is None:  # step 5.1
+            raise VerdictError(
+                "cnf_missing",
+                "The credential has no cnf.jwk holder key, so its Key Binding cannot be checked.",
             )
-            kb_header, kb_payload = kb.header, kb.payload
-            _check_kb(kb_header, kb_payload, parts.sd_jwt, sd_alg, now_s, max_kb_age, clock_skew)
+        verify_jws_signature(  # steps 5.2, 5.3
+            kb,
+            public_key_from_jwk(holder_jwk),
+            code="kb_signature_invalid",
+            what="Key Binding JWT",
+        )
+        kb_header, kb_payload = kb.header, kb.payload
+        _check_kb(kb_header, kb_payload, parts.sd_jwt, sd_alg, now_s, max_kb_age, clock_skew)
+        passed.append("holder_proof")
         if nonce is not None:
-            with _step(trace, "nonce"):
-                _check_kb_nonce(kb_payload, nonce)
+            trace.current = "nonce"
+            _check_kb_nonce(kb_payload, nonce)
+            passed.append("nonce")
         if aud is not None:
-            with _step(trace, "audience"):
-                _check_kb_audience(kb_payload, aud)
-
+            trace.current = "audience"
+            _check_kb_audience(kb_payload, aud)
+            passed.append("audience")
     return VerifiedSdJwt(
         header,
         payload,
@@ -223,7 +254,7 @@ def verify(
         holder_jwk,
         kb_header,
         kb_payload,
-        tuple(trace.passed),
+        tuple(passed),
     )
 
 
@@ -235,17 +266,7 @@ class StepTrace:
 
     passed: list[str] = field(default_factory=list)
     failed: str | None = None
-
-
-@contextmanager
-def _step(trace: StepTrace, name: str, *, record: bool = True) -> Iterator[None]:
-    try:
-        yield
-    except PassportError:
-        trace.failed = name
-        raise
-    if record and name not in trace.passed:
-        trace.passed.append(name)
+    current: str = "holder_proof"  # the step running now (7.3 steps 1-2 come first)
 
 
 class _Walker:

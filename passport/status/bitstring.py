@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+from passport.credentials.fields import check_validity
 from passport.errors import (
     ConfigurationError,
     CouldNotCheckError,
@@ -496,8 +497,6 @@ def _parse_entry(entry: Mapping[str, Any]) -> _Entry:
 def _check_list_validity(status_list: Mapping[str, Any], now: datetime, skew: int) -> None:
     """The list's own validity window; outside it, ``status_list_expired`` /
     ``status_list_not_yet_valid`` (CouldNotCheckError): never a verdict on the credential."""
-    from passport.credentials.fields import check_validity
-
     try:
         check_validity(
             status_list, now, skew=skew, date_code="status_list_malformed", what="status list"
