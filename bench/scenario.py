@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from passport import securing
 from passport.chain.client import Chain
 from passport.chain.deployment import Deployment, deploy
-from passport.chain.ethr_controller import EthrDidController
 from passport.chain.registries import TrustRegistryClient, accreditation_check
 from passport.credentials import (
     build_kyc_credential,
@@ -21,6 +20,7 @@ from passport.credentials import (
 )
 from passport.did import default_resolver
 from passport.did.ethr import EthrDidResolver
+from passport.did.ethr.controller import EthrDidController
 from passport.did.key import did_key_from_public_key
 from passport.keys import KeyType, PrivateKey
 from passport.ports import FixedClock

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from passport_cli.render import fail, print_json, print_text
+from clikit.render import fail, print_json, print_text
 
 if TYPE_CHECKING:
     from issuer_service.deps import Runtime
@@ -131,12 +131,11 @@ def _publish_did(
     assertion method and the issuer URL as an ``OID4VCI`` service."""
     from dataclasses import replace
 
-    from passport.chain.client import Chain
+    from passport.chain.client import Chain, fund_on_dev_chain
     from passport.chain.deployment import DEFAULT_DEPLOYMENT_PATH, Deployment, deploy
-    from passport.chain.ethr_controller import EthrDidController
     from passport.did.ethr import EthrDidResolver
+    from passport.did.ethr.controller import EthrDidController
     from passport.securing import find_own_method
-    from passport_cli.wiring import fund_on_dev_chain
 
     notes: list[str] = []
     if deployment_file is None and rpc is not None:

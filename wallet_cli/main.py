@@ -5,7 +5,7 @@ Thin for now; its commands arrive with the wallet issue.
 
 from __future__ import annotations
 
-from passport_cli.thin import thin_app
+from clikit.thin import thin_app
 
 app = thin_app("wallet", "The citizen's wallet (commands arrive with the wallet issue).")
 

@@ -45,10 +45,9 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3.contract import Contract
 
-from passport.chain.client import Chain, Sender
+from passport.chain.client import Chain, OpResult, Sender
 from passport.chain.deployment import Deployment
-from passport.chain.ethr_controller import OpResult
-from passport.did.ethr import parse_ethr_did
+from passport.did.ethr.identifier import parse_ethr_did
 from passport.errors import CouldNotCheckError, MalformedError, VerdictError
 from passport.ports import Clock, SystemClock
 

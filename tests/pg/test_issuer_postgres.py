@@ -47,9 +47,9 @@ from issuer_service.db import (
 from issuer_service.importer import import_customers, load_customer_file
 from passport.chain.client import Chain
 from passport.chain.deployment import Deployment, deploy
-from passport.chain.ethr_controller import ethr_did
 from passport.chain.merkle import MerkleTree
 from passport.chain.registries import StatusRegistryClient
+from passport.did.ethr.controller import ethr_did
 from passport.did.resolver import CachingResolver
 from passport.errors import ConfigurationError, CouldNotCheckError, VerdictError
 from passport.exchange.oid4vci import Oid4vciError, TokenRequest
