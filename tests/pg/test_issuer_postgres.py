@@ -504,7 +504,7 @@ def test_refresh_does_not_overwrite_a_concurrent_revocation(
             assert revoked.wait(10)
         return original(session, context, record)
 
-    monkeypatch.setattr(domain, "_refresh", slow_refresh)
+    monkeypatch.setattr(domain.status, "_refresh", slow_refresh)
     served: list[dict[str, Any]] = []
     server = threading.Thread(
         target=lambda: served.append(domain.status_list_credential(pg_loaded, ctx, "1-revocation")),
@@ -608,7 +608,7 @@ def test_failure_mid_issuance_leaves_no_rows(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("HSM unavailable")
 
-    monkeypatch.setattr(domain, "_secure", broken)
+    monkeypatch.setattr(domain.issuance, "_secure", broken)
     with pytest.raises(RuntimeError):
         domain.issue_credential(
             pg_loaded,
@@ -643,7 +643,7 @@ def test_failure_mid_revocation_changes_nothing(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("signer down")
 
-    monkeypatch.setattr(domain, "sign_status_list", broken)
+    monkeypatch.setattr(domain.status, "sign_status_list", broken)
     with pytest.raises(RuntimeError):
         domain.revoke(pg_loaded, ctx, result.credential_id)
     assert unit_domain.snapshot(pg_loaded) == before

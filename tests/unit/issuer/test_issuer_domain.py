@@ -513,7 +513,7 @@ def test_signing_failure_mid_issuance_writes_nothing(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("HSM unavailable")
 
-    monkeypatch.setattr(domain, "_secure", broken)
+    monkeypatch.setattr(domain.issuance, "_secure", broken)
     with pytest.raises(RuntimeError):
         domain.issue_credential(
             loaded,
@@ -784,7 +784,7 @@ def test_signing_failure_mid_revocation_changes_nothing(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("signer down")
 
-    monkeypatch.setattr(domain, "sign_status_list", broken)
+    monkeypatch.setattr(domain.status, "sign_status_list", broken)
     with pytest.raises(RuntimeError):
         domain.revoke(loaded, ctx, result.credential_id)
     assert snapshot(loaded) == before
