@@ -11,13 +11,13 @@ Error codes: ``credential_malformed``, ``issuer_key_mismatch``, ``holder_key_mis
 from __future__ import annotations
 
 import copy
-import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from passport.did.document import VerificationMethod, parse_did
 from passport.errors import ConfigurationError, MalformedError, PassportError
+from passport.formats import Format
 from passport.keys import KeyType, PrivateKey, PublicKey, Rng
 from passport.ports import Resolver
 
@@ -27,11 +27,9 @@ VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
 
-class IssueFormat(enum.StrEnum):
-    SD_JWT = "sd-jwt"
-    DI_RDFC = "di-rdfc"
-    DI_JCS = "di-jcs"
-    LDP_V1 = "ldp-v1"
+#: The formats ``issue`` secures: ``passport.formats.Format`` (``IssueFormat("sd-jwt")`` and
+#: ``IssueFormat.SD_JWT`` work as before).
+IssueFormat = Format
 
 
 def find_own_method(

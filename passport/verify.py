@@ -17,7 +17,6 @@ stopped the check; each code's branch and check are its row in ``passport.codes`
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from passport.credentials.fields import (
 )
 from passport.did.resolver import resolve_method
 from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
+from passport.formats import Format
 from passport.keys import PublicKey
 from passport.ports import Resolver, StatusFetcher
 from passport.report import Outcome, VerificationReport
@@ -49,11 +49,6 @@ __all__ = [
 ]
 
 
-class Format(enum.StrEnum):
-    SD_JWT = "vc+sd-jwt"
-    DI_RDFC = "eddsa-rdfc-2022"
-    DI_JCS = "eddsa-jcs-2022"
-    LDP_V1 = "Ed25519Signature2020"
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from passport.errors import (
     ProtocolError,
     VerdictError,
 )
+from passport.formats import FORMAT_LDP_VC, FORMAT_VC_SD_JWT
 from passport.keys import PrivateKey, PublicKey, b64url_encode
 from passport.ports import Resolver
 from passport.sdjwt.common import parse_jws, sign_jws, to_epoch, verify_jws_signature
@@ -106,8 +107,6 @@ AS_METADATA_PATH: Final = "/.well-known/oauth-authorization-server"
 #: Format identifiers. OpenID4VCI 1.0 names IETF SD-JWT VC ``dc+sd-jwt``; this project issues
 #: W3C VC 2.0 credentials secured with SD-JWT (W3C VC-JOSE-COSE), which we call ``vc+sd-jwt``
 #: (the media type of VC-JOSE-COSE section 3.2) -- a deployment-defined format profile.
-FORMAT_VC_SD_JWT: Final = "vc+sd-jwt"
-FORMAT_LDP_VC: Final = "ldp_vc"
 #: Published in ``vc+sd-jwt`` configurations as ``format_profile`` (wallets ignore unknown members).
 VC_JOSE_COSE_SD_JWT_PROFILE: Final = "https://www.w3.org/TR/vc-jose-cose/#securing-with-sd-jwt"
 
