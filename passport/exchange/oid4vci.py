@@ -45,7 +45,7 @@ from passport.errors import (
     VerdictError,
 )
 from passport.formats import FORMAT_LDP_VC, FORMAT_VC_SD_JWT
-from passport.keys import PrivateKey, PublicKey, b64url_encode
+from passport.keys import PrivateKey, PublicKey, Rng, b64url_encode
 from passport.ports import Resolver
 from passport.sdjwt.common import parse_jws, sign_jws, to_epoch, verify_jws_signature
 
@@ -93,7 +93,7 @@ __all__ = [
     "verify_proof_jwt",
 ]
 
-Rng = Callable[[int], bytes]
+# Rng (a function n -> n random bytes) is passport.keys.Rng.
 
 #: Grant type of the Pre-Authorized Code Flow (section 4.1.1).
 PRE_AUTHORIZED_CODE_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
