@@ -191,6 +191,7 @@ CODES: Final[Mapping[str, Code]] = _index([
     Code("holder_key_missing", CONFIGURATION),
     Code("id_hash_salt_too_short", CONFIGURATION),
     Code("issuer_key_mismatch", CONFIGURATION),
+    Code("resolver_required", CONFIGURATION),
     Code("key_mismatch", CONFIGURATION),
     Code("naive_datetime", CONFIGURATION),
     Code("sd_claim_not_disclosable", CONFIGURATION),

@@ -160,31 +160,26 @@ def _secure(
     holder_jwk: Mapping[str, Any] | None,
     now: datetime,
 ) -> tuple[str | dict[str, Any], bytes]:
-    """Sign ``unsigned``; returns the secured credential and the bytes its digest covers
-    (the compact SD-JWT, or the JCS bytes of the signed document)."""
-    if configuration.format == FORMAT_VC_SD_JWT:
-        from passport.sdjwt import issuer as sd_issuer
-
-        compact = sd_issuer.issue(
-            unsigned,
-            ctx.signing_key,
-            kid=ctx.verification_method,
-            disclosable=lambda path: len(path) >= 2 and path[0] == "credentialSubject",
-            holder_jwk=holder_jwk,
-            now=now,
-        )
-        return compact, compact.encode("ascii")
-    from passport.di import eddsa
+    """Sign ``unsigned`` through ``passport.securing.issue`` (SD-JWT bound to the wallet's
+    proof key, or Data Integrity eddsa-rdfc-2022); returns the secured credential and the
+    bytes its digest covers (the compact SD-JWT, or the JCS bytes of the signed document)."""
+    from passport import securing
     from passport.di.jcs import canonicalize
+    from passport.formats import Format
 
-    signed = eddsa.sign(
+    sd_jwt = configuration.format == FORMAT_VC_SD_JWT
+    secured = securing.issue(
         unsigned,
         ctx.signing_key,
-        ctx.verification_method,
-        cryptosuite=eddsa.EDDSA_RDFC_2022,
-        created=now,
+        Format.SD_JWT if sd_jwt else Format.DI_RDFC,
+        now=now,
+        issuer=ctx.issuer_did,
+        verification_method=ctx.verification_method,
+        holder_jwk=holder_jwk,
     )
-    return signed, canonicalize(signed)
+    if isinstance(secured, str):
+        return secured, secured.encode("ascii")
+    return secured, canonicalize(secured)
 
 
 def _issue(

@@ -16,7 +16,7 @@ from passport.credentials.model import hash_id_document_number
 from passport.di import eddsa
 from passport.did import default_resolver
 from passport.did.key import did_key_from_public_key
-from passport.errors import CouldNotCheckError
+from passport.errors import ConfigurationError, CouldNotCheckError
 from passport.keys import PrivateKey
 from passport.report import Outcome, ReportStatus
 from passport.status import StatusList, build_status_list_credential
@@ -657,3 +657,27 @@ def test_a_credential_date_that_is_not_a_date_is_date_malformed(
     signed = eddsa.sign(doc, bank.key, bank.vm, cryptosuite="eddsa-jcs-2022", created=NOW)
     report = verify(signed, options(status_list(bank)))
     assert "date_malformed" in report.codes and "schema_invalid" in report.codes
+
+
+# --- securing.issue without a resolver (how the issuer service signs) ------------------------
+
+
+def test_issue_without_a_resolver_when_nothing_needs_resolving(
+    bank: Party, citizen: Party
+) -> None:
+    doc = kyc(bank, citizen)
+    bound = securing.issue(
+        doc,
+        bank.key,
+        securing.IssueFormat.SD_JWT,
+        now=NOW,
+        verification_method=bank.vm,
+        holder_jwk=citizen.key.public_key.to_jwk(),
+    )
+    pres = securing.present(
+        bound, citizen.key, nonce=NONCE, audience=AUD, resolver=default_resolver(), now=NOW
+    )
+    assert verify(pres, options(status_list(bank), nonce=NONCE)).verified
+    with pytest.raises(ConfigurationError) as err:
+        securing.issue(doc, bank.key, securing.IssueFormat.SD_JWT, now=NOW)
+    assert err.value.code == "resolver_required"
