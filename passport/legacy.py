@@ -660,6 +660,7 @@ def verify_presentation(
     timeout: float = _DEFAULT_TIMEOUT,
     check_dates: bool = True,
     clock_skew: int = 0,
+    check_credentials: bool = True,
 ) -> LegacyPresentationVerified:
     """Verify a VC 1.1 presentation: the holder's Ed25519Signature2020 proof (purpose
     authentication, the expected ``challenge``, and ``domain`` when given), EVERY embedded
@@ -669,7 +670,9 @@ def verify_presentation(
     didkit's own ``verify_presentation`` checks only the holder's proof, so a credential
     altered inside a freshly signed presentation passes it; here it fails
     ``signature_invalid`` with ``details["credential_index"]``. A presentation without
-    credentials (DID Auth) verifies with ``credentials == ()``.
+    credentials (DID Auth) verifies with ``credentials == ()``. With
+    ``check_credentials=False`` only the holder's proof is checked (the caller verifies each
+    credential itself, as the pipeline does, so that each gets its own report).
 
     Raises MalformedError ``legacy_malformed``, ``did_invalid``; VerdictError
     ``challenge_mismatch``, ``domain_mismatch``, ``holder_binding_failed`` and every
@@ -709,7 +712,7 @@ def verify_presentation(
         )
     _check_methods(vm, methods)
 
-    raw_credentials = presentation.get("verifiableCredential", [])
+    raw_credentials = presentation.get("verifiableCredential", []) if check_credentials else []
     prepared = []
     for index, vc in enumerate(_as_list(raw_credentials)):
         try:

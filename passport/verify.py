@@ -308,30 +308,32 @@ def _verify_json_presentation(
     holder = vp.get("holder")
     holder_id = holder.get("id") if isinstance(holder, Mapping) else holder
     proofs = vp["proof"] if isinstance(vp["proof"], list) else [vp["proof"]]
-    proof = proofs[0]
+    proof = proofs[0] if isinstance(proofs[0], Mapping) else {}
+    # The nonce and audience are compared here, once, for every proof; the holder's proof
+    # check then verifies the signatures over whatever challenge and domain they carry.
     if options.nonce is not None:
         report.run(
             "nonce",
-            lambda: _expect(
-                proof.get("challenge"), options.nonce, "challenge_mismatch", "challenge"
-            ),
+            lambda: _expect_all(proofs, "challenge", options.nonce, "challenge_mismatch"),
         )
     if options.audience is not None:
         report.run(
             "audience",
-            lambda: _expect(proof.get("domain"), options.audience, "domain_mismatch", "domain"),
+            lambda: _expect_all(proofs, "domain", options.audience, "domain_mismatch"),
         )
     if fmt is Format.LDP_V1:
         from passport import legacy
 
+        challenge, domain = proof.get("challenge"), proof.get("domain")
         report.run(
             "holder_proof",
             lambda: legacy.verify_presentation(
                 vp,
-                challenge=options.nonce or "",
-                domain=options.audience,
+                challenge=challenge if isinstance(challenge, str) else "",
+                domain=domain if isinstance(domain, str) else None,
                 now=options.now,
                 check_dates=False,
+                check_credentials=False,  # each is verified below, in its own report
             ),
         )
     else:
@@ -339,12 +341,7 @@ def _verify_json_presentation(
 
         def holder_proof() -> None:
             result = eddsa.verify(
-                vp,
-                options.resolver,
-                proof_purpose="authentication",
-                challenge=options.nonce,
-                domain=options.audience,
-                now=options.now,
+                vp, options.resolver, proof_purpose="authentication", now=options.now
             )
             if holder_id is not None and result.controller != holder_id:
                 raise VerdictError(
@@ -385,9 +382,13 @@ def _verify_embedded(cred: Any, holder_id: Any, options: VerifyOptions) -> Verif
     return sub
 
 
-def _expect(actual: Any, expected: str | None, code: str, what: str) -> None:
-    if actual != expected:
-        raise VerdictError(code, f"The proof's {what} is {actual!r}; {expected!r} was expected.")
+def _expect_all(proofs: list[Any], what: str, expected: str | None, code: str) -> None:
+    for proof in proofs:
+        actual = proof.get(what) if isinstance(proof, Mapping) else None
+        if actual != expected:
+            raise VerdictError(
+                code, f"The proof's {what} is {actual!r}; {expected!r} was expected."
+            )
 
 
 def _expect_holder(doc: Mapping[str, Any], holder_id: Any) -> None:

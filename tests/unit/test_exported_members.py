@@ -7,7 +7,6 @@ import sys
 
 import passport
 
-
 # Old names kept as aliases of the one definition (passport.formats.Format).
 ALIASES = {"IssueFormat": "Format"}
 

@@ -141,7 +141,7 @@ def test_status_list_signed_by_someone_else_is_rejected(bank: Party, citizen: Pa
     mallory = Party()
     forged = status_list(mallory)  # issuer is mallory's DID
     report = verify(issue(bank, kyc(bank, citizen), "di-jcs"), options(forged))
-    assert "status_list_issuer_mismatch" in codes(report)
+    assert codes(report) == ["status_list_issuer_mismatch"]
 
 
 def test_tampered_status_list_is_rejected(bank: Party, citizen: Party) -> None:
@@ -151,7 +151,7 @@ def test_tampered_status_list_is_rejected(bank: Party, citizen: Party) -> None:
         "encodedList"
     ]
     report = verify(issue(bank, kyc(bank, citizen, 7), "di-jcs"), options(cleared))
-    assert report.status is ReportStatus.INVALID and "signature_invalid" in codes(report)
+    assert report.status is ReportStatus.INVALID and codes(report) == ["signature_invalid"]
 
 
 @pytest.mark.parametrize("fmt", ["sd-jwt", "di-jcs"])
@@ -165,7 +165,10 @@ def test_validity_period(
         issue(bank, kyc(bank, citizen), fmt), options(status_list(bank), now=NOW + shift)
     )
     assert report.status is ReportStatus.INVALID
-    assert code in codes(report)
+    if fmt == "sd-jwt":  # the SD-JWT verifier stops at its step 6
+        assert codes(report) == [code]
+    else:  # the month-long status list is outside its window too: a could-not-check
+        assert codes(report) == [code, f"status_list_{code}"]
 
 
 def test_schema_violation_is_reported(bank: Party, citizen: Party) -> None:
@@ -173,7 +176,7 @@ def test_schema_violation_is_reported(bank: Party, citizen: Party) -> None:
     doc["credentialSubject"]["nationality"] = "Taiwan"  # not ISO 3166-1 alpha-2
     unsigned_ok = eddsa.sign(doc, bank.key, bank.vm, cryptosuite="eddsa-jcs-2022", created=NOW)
     report = verify(unsigned_ok, options(status_list(bank)))
-    assert "schema_invalid" in codes(report)
+    assert codes(report) == ["schema_invalid"]
 
 
 def test_sd_jwt_presentation_discloses_only_what_was_chosen(bank: Party, citizen: Party) -> None:
@@ -214,9 +217,9 @@ def test_sd_jwt_presentation_replayed_to_another_verifier_fails(
         audience="https://evil.example",
         status_fetcher=LocalFirstFetcher([status_list(bank)]),
     )
-    assert "audience_mismatch" in verify(pres, opts).codes
+    assert verify(pres, opts).codes == ["audience_mismatch"]
     stale = options(status_list(bank), nonce=NONCE, now=NOW + timedelta(hours=1))
-    assert "kb_expired" in verify(pres, stale).codes
+    assert verify(pres, stale).codes == ["kb_expired"]
 
 
 def test_sd_jwt_without_key_binding_is_not_a_presentation(bank: Party, citizen: Party) -> None:
@@ -247,7 +250,7 @@ def test_sd_jwt_cnf_key_not_of_the_subject_fails_holder_binding(
         now=NOW,
     )  # ...but bound to the thief's key
     report = verify(pres, options(status_list(bank), nonce=NONCE))
-    assert "holder_binding_failed" in report.codes
+    assert report.codes == ["holder_binding_failed"]
 
 
 def test_sd_jwt_signed_by_a_key_not_of_the_issuer(bank: Party, citizen: Party) -> None:
@@ -256,7 +259,7 @@ def test_sd_jwt_signed_by_a_key_not_of_the_issuer(bank: Party, citizen: Party) -
     mallory = Party()
     issued = sd_issuer.issue(kyc(bank, citizen), mallory.key, kid=mallory.vm, now=NOW)
     report = verify(issued, options(status_list(bank)))
-    assert report.status is ReportStatus.INVALID and "issuer_mismatch" in report.codes
+    assert report.status is ReportStatus.INVALID and report.codes == ["issuer_mismatch"]
 
 
 @pytest.mark.parametrize("fmt", ["di-rdfc", "di-jcs"])
@@ -270,7 +273,7 @@ def test_data_integrity_presentation(bank: Party, citizen: Party, fmt: str) -> N
     assert report.credentials and report.credentials[0].verified
 
     wrong = verify(vp, options(status_list(bank), nonce="other"))
-    assert "challenge_mismatch" in wrong.codes
+    assert wrong.codes == ["challenge_mismatch"]
 
 
 def test_someone_elses_credential_in_my_presentation_fails_holder_binding(
@@ -283,7 +286,7 @@ def test_someone_elses_credential_in_my_presentation_fails_holder_binding(
     )
     report = verify(vp, options(status_list(bank), nonce=NONCE))
     assert report.status is ReportStatus.INVALID
-    assert "holder_binding_failed" in report.codes
+    assert report.codes == ["holder_binding_failed"]
 
 
 def test_tampered_credential_inside_freshly_signed_presentation_fails(
@@ -305,7 +308,7 @@ def test_tampered_credential_inside_freshly_signed_presentation_fails(
     assert report.status is ReportStatus.INVALID
     holder_proof = next(c for c in report.checks if c.name == "holder_proof")
     assert holder_proof.outcome is Outcome.PASSED  # the holder's own proof is fine...
-    assert "signature_invalid" in report.credentials[0].codes  # ...the credential is not
+    assert report.credentials[0].codes == ["signature_invalid"]  # ...the credential is not
 
 
 def test_legacy_presentation_verifies_every_credential(bank: Party, citizen: Party) -> None:
@@ -327,7 +330,10 @@ def test_legacy_presentation_verifies_every_credential(bank: Party, citizen: Par
     tampered = copy.deepcopy(vp)
     tampered["verifiableCredential"][0]["credentialSubject"]["alumniOf"] = "MIT"
     report = verify(tampered, options(nonce=NONCE))
-    assert report.status is ReportStatus.INVALID and "signature_invalid" in report.codes
+    # changed after the holder signed: the holder's proof and the credential's both break
+    assert report.status is ReportStatus.INVALID
+    assert report.codes == ["signature_invalid", "signature_invalid"]
+    assert report.credentials[0].codes == ["signature_invalid"]
 
 
 def test_unresolvable_issuer_is_indeterminate(citizen: Party) -> None:
@@ -370,7 +376,7 @@ def test_unresolvable_issuer_is_indeterminate(citizen: Party) -> None:
 def test_malformed_input_gives_a_report_not_an_exception(data: Any, code: str) -> None:
     report = verify(data, options())
     assert report.status is ReportStatus.INVALID
-    assert code in report.codes
+    assert report.codes == [code]
 
 
 # --- the pipeline tells the truth (issue 8) -------------------------------------------------
@@ -656,7 +662,7 @@ def test_a_credential_date_that_is_not_a_date_is_date_malformed(
     doc["validUntil"] = "next tuesday"
     signed = eddsa.sign(doc, bank.key, bank.vm, cryptosuite="eddsa-jcs-2022", created=NOW)
     report = verify(signed, options(status_list(bank)))
-    assert "date_malformed" in report.codes and "schema_invalid" in report.codes
+    assert report.codes == ["schema_invalid", "date_malformed"]
 
 
 # --- securing.issue without a resolver (how the issuer service signs) ------------------------

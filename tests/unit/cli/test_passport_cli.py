@@ -117,7 +117,8 @@ def test_issue_present_verify_round_trip(workdir: Path, fmt: str) -> None:
     )
     assert wrong.returncode == 1
     codes = [c.get("code") for c in json.loads(wrong.stdout)["checks"]]
-    assert codes and ({"kb_nonce_mismatch", "challenge_mismatch"} & set(codes))
+    expected = "kb_nonce_mismatch" if fmt == "sd-jwt" else "challenge_mismatch"
+    assert [c for c in codes if c] == [expected]
 
 
 @pytest.mark.parametrize("fmt", ["di-rdfc", "di-jcs"])
@@ -141,7 +142,7 @@ def test_tampered_credential_is_invalid(workdir: Path, fmt: str) -> None:
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     assert report["status"] == "invalid"
-    assert "signature_invalid" in [c.get("code") for c in report["checks"]]
+    assert [c["code"] for c in report["checks"] if "code" in c] == ["signature_invalid"]
 
 
 def test_presentation_without_expected_nonce_is_not_verified(workdir: Path) -> None:
@@ -300,7 +301,8 @@ def test_status_list_revoke_and_reinstate(workdir: Path, tmp_path: Path) -> None
         check=True,
     )
     revoked = verify()
-    assert revoked["rc"] == 1 and "revoked" in [c.get("code") for c in revoked["checks"]]
+    assert revoked["rc"] == 1
+    assert [c["code"] for c in revoked["checks"] if "code" in c] == ["revoked"]
     passport(
         "status",
         "clear",
