@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from clikit.render import fail, print_json, print_text
+from passport.credentials.types import offer_types
 
 if TYPE_CHECKING:
     from issuer_service.deps import Runtime
@@ -51,11 +52,7 @@ ConfigOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
-OFFER_TYPES = {
-    "kyc": "KYCCredential",
-    "bank-statement": "BankStatementCredential",
-    "fido": "FidoKeyBindingCredential",
-}
+OFFER_TYPES = offer_types()  # kyc, bank-statement, fido (passport.credentials.types)
 
 
 # --- wiring ---------------------------------------------------------------------------------

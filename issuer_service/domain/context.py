@@ -24,14 +24,11 @@ from passport.bank import (
     StatementFigures,
     statement_figures,
 )
+from passport.credentials.types import issued_types
 from passport.errors import (
     ConfigurationError,
     MalformedError,
     VerdictError,
-)
-from passport.exchange.oid4vci import (
-    FORMAT_LDP_VC,
-    FORMAT_VC_SD_JWT,
 )
 from passport.keys import KeyType, PrivateKey
 from passport.ports import Clock, SystemClock
@@ -57,13 +54,8 @@ class CredentialConfiguration:
 #: The three configurations, keyed by id (the ids of
 #: ``passport.exchange.oid4vci.passport_credential_configurations``).
 CONFIGURATIONS: Final[Mapping[str, CredentialConfiguration]] = {
-    KYC: CredentialConfiguration(KYC, KYC, FORMAT_VC_SD_JWT, timedelta(days=365)),
-    BANK_STATEMENT: CredentialConfiguration(
-        BANK_STATEMENT, BANK_STATEMENT, FORMAT_VC_SD_JWT, timedelta(days=90)
-    ),
-    FIDO_KEY_BINDING: CredentialConfiguration(
-        FIDO_KEY_BINDING, FIDO_KEY_BINDING, FORMAT_LDP_VC, timedelta(days=730)
-    ),
+    t.name: CredentialConfiguration(t.name, t.name, t.format.oid4vci, t.validity)
+    for t in issued_types()  # the one registry: passport.credentials.types
 }
 
 

@@ -27,6 +27,7 @@ from urllib.parse import urljoin
 import jsonschema
 from jsonschema.exceptions import best_match
 
+from passport.credentials.types import CREDENTIAL_TYPE_REGISTRY
 from passport.errors import MalformedError
 
 __all__ = [
@@ -46,11 +47,9 @@ FIDO_KEY_BINDING_CREDENTIAL: Final = "FidoKeyBindingCredential"
 STATUS_LIST_CREDENTIAL: Final = "BitstringStatusListCredential"
 
 #: Credential type -> schema file in ``passport/credentials/schemas/``.
+#: (From the one registry, ``passport.credentials.types``.)
 _SCHEMA_FILES: Final[dict[str, str]] = {
-    KYC_CREDENTIAL: "kyc-credential.json",
-    BANK_STATEMENT_CREDENTIAL: "bank-statement-credential.json",
-    FIDO_KEY_BINDING_CREDENTIAL: "fido-key-binding-credential.json",
-    STATUS_LIST_CREDENTIAL: "bitstring-status-list-credential.json",
+    t.name: t.schema_file for t in CREDENTIAL_TYPE_REGISTRY.values()
 }
 CREDENTIAL_TYPES: Final[tuple[str, ...]] = tuple(_SCHEMA_FILES)
 _COMMON_FILE: Final = "common.json"

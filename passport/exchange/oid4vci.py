@@ -550,30 +550,23 @@ def passport_credential_configurations(locale: str = "en") -> dict[str, dict[str
     ``KYCCredential`` and ``BankStatementCredential`` (``vc+sd-jwt``) and
     ``FidoKeyBindingCredential`` (``ldp_vc``, eddsa-rdfc-2022)."""
     from passport.credentials.model import CREDENTIAL_CONTEXT
+    from passport.credentials.types import issued_types
 
-    return {
-        "KYCCredential": credential_configuration_vc_sd_jwt(
-            credential_type="KYCCredential",
+    out: dict[str, dict[str, Any]] = {}
+    for t in issued_types():  # the one registry of credential types
+        build = (
+            credential_configuration_vc_sd_jwt
+            if t.format.oid4vci == FORMAT_VC_SD_JWT
+            else credential_configuration_ldp_vc
+        )
+        out[t.name] = build(
+            credential_type=t.name,
             contexts=CREDENTIAL_CONTEXT,
-            display_name="KYC",
-            description="Identity verified by your bank (every claim selectively disclosable).",
+            display_name=t.display_name,
+            description=t.description,
             locale=locale,
-        ),
-        "BankStatementCredential": credential_configuration_vc_sd_jwt(
-            credential_type="BankStatementCredential",
-            contexts=CREDENTIAL_CONTEXT,
-            display_name="Bank statement (proof of funds)",
-            description="Balance, average balance and balance tiers of one account.",
-            locale=locale,
-        ),
-        "FidoKeyBindingCredential": credential_configuration_ldp_vc(
-            credential_type="FidoKeyBindingCredential",
-            contexts=CREDENTIAL_CONTEXT,
-            display_name="Security key binding",
-            description="Binds your wallet's DID to a FIDO authenticator you registered.",
-            locale=locale,
-        ),
-    }
+        )
+    return out
 
 
 def issuer_metadata(
