@@ -328,11 +328,10 @@ class Anchorer:
         self._lock = threading.Lock()
 
     def _connect(self) -> AnchorRegistry:
-        from issuer_service.deps import connect_chain
-        from passport.chain.registries import StatusRegistryClient
+        from issuer_service.deps import chain_context
 
-        deployment, chain = connect_chain(self.runtime.settings)
-        return StatusRegistryClient(chain, deployment, sender=self.runtime.keys.owner)
+        context = chain_context(self.runtime.settings)
+        return context.status_registry(sender=self.runtime.keys.owner)
 
     def run_once(self, *, retry_now: bool = False) -> AnchorReport:
         """One pass; never raises for chain errors (they are in the report)."""

@@ -54,7 +54,20 @@ class ChainContext:
         """Load the deployment file at ``path`` and connect to its chain (once)."""
         from passport.chain.deployment import Deployment
 
-        deployment = Deployment.load(path)
+        return cls.connect(
+            Deployment.load(path), clock=clock, poll_interval=poll_interval, timeout=timeout
+        )
+
+    @classmethod
+    def connect(
+        cls,
+        deployment: Deployment,
+        *,
+        clock: Clock | None = None,
+        poll_interval: float | None = None,
+        timeout: float = 10.0,
+    ) -> ChainContext:
+        """Connect to ``deployment``'s chain (once; e.g. after overriding its RPC URL)."""
         return cls(
             deployment,
             deployment.connect(timeout=timeout),

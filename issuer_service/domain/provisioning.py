@@ -52,9 +52,9 @@ def _publish_did(
     assertion method and the issuer URL as an ``OID4VCI`` service."""
     from dataclasses import replace
 
-    from passport.chain.client import Chain, fund_on_dev_chain
+    from passport.chain.client import Chain
     from passport.chain.deployment import DEFAULT_DEPLOYMENT_PATH, Deployment, deploy
-    from passport.did.ethr import EthrDidResolver
+    from passport.context import ChainContext
     from passport.did.ethr.controller import EthrDidController
     from passport.securing import find_own_method
 
@@ -77,14 +77,16 @@ def _publish_did(
             deployment = replace(deployment, rpc_url=rpc)
         chain = deployment.connect()
     deployment.save(directory / "deployment.json")
+    context = ChainContext(deployment, chain)  # the one connection, for every client below
     owner = chain.address_of(keys.owner)
-    if fund_on_dev_chain(chain, owner):
+    if context.fund_on_dev_chain(owner):
         notes.append(f"funded {owner} for gas (dev chain)")
     controller = EthrDidController(chain, deployment, keys.owner)
     ops = [controller.publish_ed25519_assertion_key(keys.signing.public_key)]
     ops.append(controller.add_service("OID4VCI", base_url))
-    resolver = EthrDidResolver.for_chain(chain, deployment.addresses["DIDRegistry"])
-    method = find_own_method(resolver, controller.did, keys.signing.public_key, "assertionMethod")
+    method = find_own_method(
+        context.ethr_resolver(), controller.did, keys.signing.public_key, "assertionMethod"
+    )
     return {
         "did": controller.did,
         "verification_method": method.id,
