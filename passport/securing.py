@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
+from passport.credentials.fields import issuer_id
 from passport.did.document import VerificationMethod, parse_did
 from passport.errors import ConfigurationError, MalformedError, PassportError
 from passport.formats import Format
@@ -57,10 +58,11 @@ def _own_did(key: PublicKey) -> str:
 
 
 def _issuer_of(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
+    """The credential's own issuer (``passport.credentials.fields.issuer_id``), if it names one."""
+    try:
+        return issuer_id({"issuer": credential.get("issuer")})
+    except MalformedError:
+        return None
 
 
 def _set_issuer(credential: dict[str, Any], issuer: str) -> None:

@@ -47,6 +47,7 @@ from web3.contract import Contract
 
 from passport.chain.client import Chain, OpResult, Sender
 from passport.chain.deployment import Deployment
+from passport.credentials.fields import issuer_id
 from passport.did.ethr.identifier import parse_ethr_did
 from passport.errors import CouldNotCheckError, MalformedError, VerdictError
 from passport.ports import Clock, SystemClock
@@ -453,13 +454,8 @@ class TrustRegistryClient:
         return changed
 
 
-def _credential_issuer(doc: Mapping[str, Any]) -> str:
-    issuer = doc.get("issuer", doc.get("iss"))
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    if not isinstance(issuer, str) or not issuer:
-        raise MalformedError("issuer_missing", "The credential names no issuer.")
-    return issuer
+# the one reading of a credential's issuer (raises issuer_missing)
+_credential_issuer = issuer_id
 
 
 def accreditation_check(
