@@ -22,7 +22,6 @@ from typing import Any
 from passport import securing
 from passport.chain.client import Chain
 from passport.chain.deployment import deploy
-from passport.chain.ethr_controller import EthrDidController
 from passport.chain.merkle import MerkleTree, credential_leaf, new_salt
 from passport.chain.registries import StatusRegistryClient, TrustRegistryClient, accreditation_check
 from passport.credentials import (
@@ -32,6 +31,7 @@ from passport.credentials import (
 )
 from passport.did import default_resolver
 from passport.did.ethr import EthrDidResolver
+from passport.did.ethr.controller import EthrDidController
 from passport.did.key import did_key_from_public_key
 from passport.keys import KeyType, PrivateKey
 from passport.ports import FixedClock

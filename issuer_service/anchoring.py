@@ -17,14 +17,21 @@
    root on chain, ``VersionNotIncreasing`` with our version on chain) and marked done.
    Any other error is recorded the same way and the pass goes on with the next job.
 
+``Anchorer`` runs one pass with a lazily (re)connected chain; ``AnchorWorker`` is the daemon
+thread of ``issuer serve`` that runs it every ``anchor_interval_seconds`` (both moved here from
+``app.py``, which still exports them).
+
 Error codes: none of its own; chain errors are recorded on the jobs, not raised.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import select
 
@@ -34,7 +41,17 @@ from passport.chain.merkle import MerkleTree
 from passport.chain.registries import BatchAnchor, StatusListAnchor
 from passport.errors import CouldNotCheckError, PassportError
 
-__all__ = ["AnchorRegistry", "AnchorReport", "anchor_pending", "batch_unanchored"]
+if TYPE_CHECKING:
+    from issuer_service.deps import Runtime
+
+__all__ = [
+    "AnchorRegistry",
+    "AnchorReport",
+    "AnchorWorker",
+    "Anchorer",
+    "anchor_pending",
+    "batch_unanchored",
+]
 
 
 class AnchorRegistry(Protocol):
@@ -284,3 +301,104 @@ def anchor_pending(
         deferred=deferred,
         errors=tuple(errors),
     )
+
+
+log = logging.getLogger("issuer_service.anchor")
+
+
+class Anchorer:
+    """One anchoring pass with a lazily (re)connected chain: ``run_once()``.
+
+    When the chain cannot be reached (``rpc_unavailable``) the pass still groups the new
+    credentials into durable batch jobs (``batch_unanchored``) and reports ``deferred``; the
+    next pass reconnects. A chain that is misconfigured (``chain_not_configured``,
+    ``deployment_stale``, ``chain_mismatch``) raises. ``registry_factory`` (tests) returns the
+    registry to anchor on.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        registry_factory: Callable[[], AnchorRegistry] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self._factory = registry_factory or self._connect
+        self._registry: AnchorRegistry | None = None
+        self._lock = threading.Lock()
+
+    def _connect(self) -> AnchorRegistry:
+        from issuer_service.deps import chain_context
+
+        context = chain_context(self.runtime.settings)
+        return context.status_registry(sender=self.runtime.keys.owner)
+
+    def run_once(self, *, retry_now: bool = False) -> AnchorReport:
+        """One pass; never raises for chain errors (they are in the report)."""
+        from issuer_service.domain import issuer_status
+        from passport.errors import CouldNotCheckError
+
+        runtime = self.runtime
+        with self._lock:
+            if self._registry is None:
+                try:
+                    self._registry = self._factory()
+                except CouldNotCheckError as exc:
+                    created = batch_unanchored(runtime.db, runtime.ctx)
+                    pending = len(issuer_status(runtime.db)["chain_jobs_pending"])
+                    return AnchorReport(
+                        batches_created=created,
+                        pending=pending,
+                        deferred=True,
+                        errors=(f"{exc.code}: {exc.message}",),
+                    )
+            report = anchor_pending(runtime.db, runtime.ctx, self._registry, retry_now=retry_now)
+            if report.deferred:
+                self._registry = None  # reconnect next time (the node may come back elsewhere)
+            return report
+
+
+class AnchorWorker:
+    """A daemon thread that calls ``run_once`` now and then every ``interval`` seconds until
+    ``stop()``; ``wake()`` runs a pass early. A failing pass is logged, never fatal."""
+
+    def __init__(self, run_once: Callable[[], Any], interval: float) -> None:
+        self.run_once = run_once
+        self.interval = interval
+        self.passes = 0
+        self.deferred = False
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="anchor-worker", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self.run_once()
+                deferred = bool(getattr(report, "deferred", False))
+                if deferred and not self.deferred:
+                    log.warning("chain unreachable; anchors stay queued: %s", report.errors)
+                elif self.deferred and not deferred:
+                    log.warning("chain reachable again; the anchor queue drains")
+                self.deferred = deferred
+            except Exception:  # noqa: BLE001 - the worker must outlive any one pass
+                log.exception("anchor pass failed")
+            self.passes += 1
+            self._wake.wait(self.interval)
+            self._wake.clear()

@@ -14,124 +14,20 @@ JSON depth: ``settings.max_body_bytes``, ``settings.max_json_depth``).
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
+from issuer_service.anchoring import Anchorer, AnchorWorker
 from issuer_service.settings import IssuerSettings
 
 if TYPE_CHECKING:
-    from issuer_service.anchoring import AnchorRegistry, AnchorReport
+    from issuer_service.anchoring import AnchorRegistry
     from issuer_service.deps import Runtime
 
 __all__ = ["AnchorWorker", "Anchorer", "create_app"]
-
-log = logging.getLogger("issuer_service.anchor")
-
-
-class Anchorer:
-    """One anchoring pass with a lazily (re)connected chain: ``run_once()``.
-
-    When the chain cannot be reached (``rpc_unavailable``) the pass still groups the new
-    credentials into durable batch jobs (``batch_unanchored``) and reports ``deferred``; the
-    next pass reconnects. A chain that is misconfigured (``chain_not_configured``,
-    ``deployment_stale``, ``chain_mismatch``) raises. ``registry_factory`` (tests) returns the
-    registry to anchor on.
-    """
-
-    def __init__(
-        self,
-        runtime: Runtime,
-        *,
-        registry_factory: Callable[[], AnchorRegistry] | None = None,
-    ) -> None:
-        self.runtime = runtime
-        self._factory = registry_factory or self._connect
-        self._registry: AnchorRegistry | None = None
-        self._lock = threading.Lock()
-
-    def _connect(self) -> AnchorRegistry:
-        from issuer_service.deps import connect_chain
-        from passport.chain.registries import StatusRegistryClient
-
-        deployment, chain = connect_chain(self.runtime.settings)
-        return StatusRegistryClient(chain, deployment, sender=self.runtime.keys.owner)
-
-    def run_once(self, *, retry_now: bool = False) -> AnchorReport:
-        """One pass; never raises for chain errors (they are in the report)."""
-        from issuer_service.anchoring import AnchorReport, anchor_pending, batch_unanchored
-        from issuer_service.domain import issuer_status
-        from passport.errors import CouldNotCheckError
-
-        runtime = self.runtime
-        with self._lock:
-            if self._registry is None:
-                try:
-                    self._registry = self._factory()
-                except CouldNotCheckError as exc:
-                    created = batch_unanchored(runtime.db, runtime.ctx)
-                    pending = len(issuer_status(runtime.db)["chain_jobs_pending"])
-                    return AnchorReport(
-                        batches_created=created,
-                        pending=pending,
-                        deferred=True,
-                        errors=(f"{exc.code}: {exc.message}",),
-                    )
-            report = anchor_pending(runtime.db, runtime.ctx, self._registry, retry_now=retry_now)
-            if report.deferred:
-                self._registry = None  # reconnect next time (the node may come back elsewhere)
-            return report
-
-
-class AnchorWorker:
-    """A daemon thread that calls ``run_once`` now and then every ``interval`` seconds until
-    ``stop()``; ``wake()`` runs a pass early. A failing pass is logged, never fatal."""
-
-    def __init__(self, run_once: Callable[[], Any], interval: float) -> None:
-        self.run_once = run_once
-        self.interval = interval
-        self.passes = 0
-        self.deferred = False
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="anchor-worker", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = self.run_once()
-                deferred = bool(getattr(report, "deferred", False))
-                if deferred and not self.deferred:
-                    log.warning("chain unreachable; anchors stay queued: %s", report.errors)
-                elif self.deferred and not deferred:
-                    log.warning("chain reachable again; the anchor queue drains")
-                self.deferred = deferred
-            except Exception:  # noqa: BLE001 - the worker must outlive any one pass
-                log.exception("anchor pass failed")
-            self.passes += 1
-            self._wake.wait(self.interval)
-            self._wake.clear()
-
 
 def create_app(
     settings: IssuerSettings | None = None,

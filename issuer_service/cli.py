@@ -26,12 +26,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from passport_cli.render import fail, print_json, print_text
+from clikit.render import fail, print_json, print_text
+from passport.credentials.types import offer_types
 
 if TYPE_CHECKING:
     from issuer_service.deps import Runtime
     from issuer_service.domain import StatusAction
-    from issuer_service.settings import IssuerKeys, IssuerSettings
+    from issuer_service.settings import IssuerSettings
 
 app = typer.Typer(
     name="issuer",
@@ -51,11 +52,7 @@ ConfigOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
-OFFER_TYPES = {
-    "kyc": "KYCCredential",
-    "bank-statement": "BankStatementCredential",
-    "fido": "FidoKeyBindingCredential",
-}
+OFFER_TYPES = offer_types()  # kyc, bank-statement, fido (passport.credentials.types)
 
 
 # --- wiring ---------------------------------------------------------------------------------
@@ -100,82 +97,6 @@ def _print_kv(rows: list[tuple[str, Any]]) -> None:
 # --- init -----------------------------------------------------------------------------------
 
 
-def _kdf_params(name: str) -> Any:
-    from passport import keystore
-
-    return {
-        "moderate": keystore.MODERATE_PARAMS,
-        "interactive": keystore.INTERACTIVE_PARAMS,
-        "insecure-fast": keystore.FAST_INSECURE_PARAMS,
-    }[name]
-
-
-def _load_or_create_keys(directory: Path, passphrase: str, kdf: str) -> tuple[IssuerKeys, bool]:
-    """Keys of an interrupted ``init`` are reused (so a DID already written on chain is not
-    orphaned); otherwise new ones are sealed before anything touches the chain."""
-    from issuer_service.settings import KEYS_FILE, IssuerKeys, save_keys
-    from passport import keystore
-
-    path = directory / KEYS_FILE
-    if path.exists():
-        return IssuerKeys.from_dict(keystore.load(path, passphrase)), True
-    keys = IssuerKeys.generate()
-    save_keys(directory, keys, passphrase, params=_kdf_params(kdf))
-    return keys, False
-
-
-def _publish_did(
-    keys: IssuerKeys, directory: Path, deployment_file: Path | None, rpc: str | None, base_url: str
-) -> dict[str, Any]:
-    """did:ethr of the owner key on the chain, with the Ed25519 key published as its
-    assertion method and the issuer URL as an ``OID4VCI`` service."""
-    from dataclasses import replace
-
-    from passport.chain.client import Chain
-    from passport.chain.deployment import DEFAULT_DEPLOYMENT_PATH, Deployment, deploy
-    from passport.chain.ethr_controller import EthrDidController
-    from passport.did.ethr import EthrDidResolver
-    from passport.securing import find_own_method
-    from passport_cli.wiring import fund_on_dev_chain
-
-    notes: list[str] = []
-    if deployment_file is None and rpc is not None:
-        chain = Chain.connect(rpc)
-        if not chain.accounts:
-            from passport.errors import ConfigurationError
-
-            raise ConfigurationError(
-                "dev_chain_required",
-                f"{rpc} has no dev account to deploy the contracts with; pass the regulator's "
-                "deployment file with --deployment instead.",
-            )
-        deployment = deploy(chain, chain.accounts[0])
-        notes.append(f"deployed the contracts on chain {deployment.chain_id} (dev chain)")
-    else:
-        deployment = Deployment.load(deployment_file or DEFAULT_DEPLOYMENT_PATH)
-        if rpc is not None:
-            deployment = replace(deployment, rpc_url=rpc)
-        chain = deployment.connect()
-    deployment.save(directory / "deployment.json")
-    owner = chain.address_of(keys.owner)
-    if fund_on_dev_chain(chain, owner):
-        notes.append(f"funded {owner} for gas (dev chain)")
-    controller = EthrDidController(chain, deployment, keys.owner)
-    ops = [controller.publish_ed25519_assertion_key(keys.signing.public_key)]
-    ops.append(controller.add_service("OID4VCI", base_url))
-    resolver = EthrDidResolver.for_chain(chain, deployment.addresses["DIDRegistry"])
-    method = find_own_method(resolver, controller.did, keys.signing.public_key, "assertionMethod")
-    return {
-        "did": controller.did,
-        "verification_method": method.id,
-        "deployment": Path("deployment.json"),
-        "owner_address": owner,
-        "chain_id": deployment.chain_id,
-        "operations": [op.as_dict() for op in ops],
-        "notes": notes,
-    }
-
-
 @app.command("init")
 def init(
     name: Annotated[str, typer.Option("--name", help="The bank's name, as shown to wallets.")],
@@ -213,9 +134,9 @@ def init(
 ) -> None:
     """Create the issuer: keys (sealed), its did:ethr with the signing key published, the
     configuration directory and the database."""
-    from issuer_service.deps import build_runtime
-    from issuer_service.settings import CONFIG_FILE, IssuerSettings, config_dir_from_env
-    from passport.errors import ConfigurationError, MalformedError
+    from issuer_service.domain.provisioning import provision_issuer
+    from issuer_service.settings import config_dir_from_env
+    from passport.errors import MalformedError
 
     if kdf not in ("moderate", "interactive", "insecure-fast"):
         raise MalformedError(
@@ -226,51 +147,16 @@ def init(
     if offline and (deployment or rpc):
         raise MalformedError("option_invalid", "--offline takes no --deployment or --rpc.")
     directory = config_dir_from_env(config)
-    if (directory / CONFIG_FILE).exists():
-        raise ConfigurationError(
-            "issuer_already_initialised",
-            f"{directory} already holds an issuer; use another --config directory.",
-            details={"path": str(directory)},
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
-    passphrase = _passphrase(confirm=True)
-    keys, resumed = _load_or_create_keys(directory, passphrase, kdf)
-    if offline:
-        from passport.did.key import did_key_from_public_key
-
-        did = did_key_from_public_key(keys.signing.public_key)
-        chain_info: dict[str, Any] = {
-            "did": did,
-            "verification_method": f"{did}#{did.split(':')[2]}",
-            "deployment": None,
-            "operations": [],
-            "notes": ["offline: did:key issuer, nothing is anchored on chain"],
-        }
-    else:
-        chain_info = _publish_did(keys, directory, deployment, rpc, base_url)
-    settings = IssuerSettings(
-        config_dir=directory,
+    result = provision_issuer(
+        directory,
         name=name,
-        did=chain_info["did"],
-        verification_method=chain_info["verification_method"],
         base_url=base_url,
-        deployment=directory / chain_info["deployment"] if chain_info["deployment"] else None,
+        passphrase=lambda: _passphrase(confirm=True),
+        kdf=kdf,
+        offline=offline,
+        deployment_file=deployment,
+        rpc=rpc,
     )
-    runtime = build_runtime(settings, keys=keys)
-    runtime.close()
-    settings.save()
-    result = {
-        "did": settings.did,
-        "verification_method": settings.verification_method,
-        "config_dir": str(directory),
-        "base_url": settings.base_url,
-        "database_url": settings.database_url,
-        "owner_address": chain_info.get("owner_address"),
-        "operations": chain_info["operations"],
-        "notes": (["reused the keys of an interrupted init"] if resumed else [])
-        + chain_info["notes"],
-    }
     if as_json:
         print_json(result)
         return
@@ -278,16 +164,16 @@ def init(
         print_text(note)
     _print_kv(
         [
-            ("issuer", f"{name} ({settings.did})"),
-            ("signing key", str(settings.verification_method)),
+            ("issuer", f"{name} ({result['did']})"),
+            ("signing key", str(result["verification_method"])),
             ("config", str(directory)),
-            ("service URL", settings.base_url),
+            ("service URL", result["base_url"]),
         ]
     )
     if not offline:
         print_text(
             "next: the regulator accredits this DID (passport registry accredit "
-            f"{settings.did} ...), then `issuer serve`"
+            f"{result['did']} ...), then `issuer serve`"
         )
 
 

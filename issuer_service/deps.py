@@ -22,6 +22,7 @@ from passport.ports import Clock, Resolver
 if TYPE_CHECKING:
     from passport.chain.client import Chain
     from passport.chain.deployment import Deployment
+    from passport.context import ChainContext
 
 __all__ = [
     "DbDep",
@@ -31,6 +32,7 @@ __all__ = [
     "RuntimeDep",
     "build_context",
     "build_runtime",
+    "chain_context",
     "connect_chain",
     "get_runtime",
 ]
@@ -126,8 +128,15 @@ def resolver_options(settings: IssuerSettings) -> dict[str, Any]:
 
 
 def connect_chain(settings: IssuerSettings, *, timeout: float = 10.0) -> tuple[Deployment, Chain]:
-    """The issuer's deployment (with ``settings.rpc_url`` when it overrides the file's) and a
-    checked connection to its chain.
+    """The issuer's deployment and a checked connection to its chain (``chain_context``'s)."""
+    context = chain_context(settings, timeout=timeout)
+    return context.deployment, context.chain
+
+
+def chain_context(settings: IssuerSettings, *, timeout: float = 10.0) -> ChainContext:
+    """The issuer's deployment (with ``settings.rpc_url`` when it overrides the file's),
+    connected once: ``passport.context.ChainContext`` hands out the chain, the resolver and
+    the trust and status registry clients.
 
     Raises ConfigurationError ``chain_not_configured`` (no deployment in the settings),
     ``deployment_not_found``, ``deployment_malformed``, ``deployment_stale``,
@@ -142,10 +151,12 @@ def connect_chain(settings: IssuerSettings, *, timeout: float = 10.0) -> tuple[D
             "This issuer has no chain deployment (it was initialised --offline); credentials "
             "are issued but nothing is anchored.",
         )
+    from passport.context import ChainContext
+
     deployment = Deployment.load(settings.deployment)
     if settings.rpc_url:
         deployment = replace(deployment, rpc_url=settings.rpc_url)
-    return deployment, deployment.connect(timeout=timeout)
+    return ChainContext.connect(deployment, timeout=timeout)
 
 
 # --- FastAPI dependencies -------------------------------------------------------------------

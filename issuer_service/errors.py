@@ -23,13 +23,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from passport.codes import CODES
 from passport.errors import (
     ConfigurationError,
     CouldNotCheckError,
-    MalformedError,
     PassportError,
-    VerdictError,
 )
+from passport.errors import ProtocolError as CoreProtocolError
 
 __all__ = [
     "OAUTH_PATHS",
@@ -53,18 +53,17 @@ OAUTH_PATHS: dict[str, str] = {
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
-class ProtocolError(Exception):
-    """An OAuth / OpenID4VCI error raised by the HTTP layer itself (e.g. no bearer token).
-
-    Core errors of the same shape (``error``, ``error_description``, ``status``) are
-    rendered the same way.
+class ProtocolError(CoreProtocolError):
+    """An OAuth / OpenID4VCI error raised by the HTTP layer itself (e.g. a token request that
+    is not a form), in the one error tree: ``error`` goes on the wire, ``code`` (a row of
+    ``passport.codes``) into the log and the docs. Core errors of the same shape (``error``,
+    ``error_description``, ``status``) are rendered the same way.
     """
 
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
-        super().__init__(description)
-        self.error = error
-        self.error_description = description
-        self.status = status
+    def __init__(
+        self, error: str, description: str, status: int = 400, *, code: str = "request_malformed"
+    ) -> None:
+        super().__init__(code, description, error=error, status=status)
 
 
 def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse:
@@ -78,14 +77,15 @@ def oauth_error(error: str, description: str, status: int = 400) -> JSONResponse
 
 
 def problem_status(err: PassportError) -> int:
-    """404 for ``*_not_found``, 409 for conflicts, 400 for malformed input and verdicts,
-    503 when something could not be reached, 500 for the issuer's own configuration."""
-    if err.code.endswith("_not_found") or err.code == "unknown_customer":
-        return 404
-    if err.code.endswith(("_exists", "_conflict", "_already_revoked")):
-        return 409
-    if isinstance(err, MalformedError | VerdictError):
-        return 400
+    """The HTTP status of ``err``: a protocol error's own, else its code's row in
+    ``passport.codes`` (404 only for the issuer's own records, 409 for a change already made,
+    400 for malformed input and verdicts, 503 when something could not be reached or checked,
+    500 for the issuer's configuration); a code without a row falls back on its class."""
+    if isinstance(err, CoreProtocolError):
+        return err.status
+    row = CODES.get(err.code)
+    if row is not None:
+        return row.status
     if isinstance(err, CouldNotCheckError):
         return 503
     if isinstance(err, ConfigurationError):

@@ -152,12 +152,11 @@ class IssuerSettings:
 
     def save(self) -> Path:
         """Write issuer.json atomically (a crash leaves the old file or the new one)."""
-        self.config_dir.mkdir(parents=True, exist_ok=True)
-        path = self.config_path
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
-        return path
+        from passport.files import write_atomic
+
+        return write_atomic(
+            self.config_path, json.dumps(self.to_dict(), indent=2) + "\n", mode=0o644
+        )
 
 
 def _rates(value: Any, path: Path) -> dict[str, Decimal]:

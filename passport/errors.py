@@ -7,7 +7,12 @@ a human ``message`` that says what to do, and a ``details`` dict free of secrets
     ├── MalformedError       the input cannot be parsed (jwt_malformed, disclosure_malformed, ...)
     ├── VerdictError         the input parsed and is invalid (signature_invalid, revoked, ...)
     ├── CouldNotCheckError   no verdict could be reached (did_not_found, rpc_unavailable, ...)
-    └── ConfigurationError   the library was set up wrongly (unsupported_key_type, ...)
+    ├── ConfigurationError   the library was set up wrongly (unsupported_key_type, ...)
+    └── ProtocolError        a protocol error with a wire form: an OAuth ``error`` and an HTTP
+        │                    status (its branch is its row in ``passport.codes``)
+        └── passport.exchange.oid4vci.Oid4vciError   OpenID4VCI token/credential errors
+
+Each code's branch, report check and HTTP status are one row of ``passport.codes.CODES``.
 
 "Could not check" is never reported as "invalid": a resolver timeout is not a bad signature.
 """
@@ -22,6 +27,7 @@ __all__ = [
     "CouldNotCheckError",
     "MalformedError",
     "PassportError",
+    "ProtocolError",
     "VerdictError",
 ]
 
@@ -75,3 +81,27 @@ class ConfigurationError(PassportError):
     """The library or a key was configured in a way it cannot work with."""
 
     default_code = "configuration_error"
+
+
+class ProtocolError(PassportError):
+    """A protocol error with a wire form: ``error`` (e.g. OAuth's ``invalid_request``) and
+    the HTTP ``status`` to answer with. Its branch is its code's row in ``passport.codes``."""
+
+    default_code = "protocol_error"
+
+    def __init__(
+        self,
+        code: str | None,
+        message: str,
+        *,
+        error: str,
+        status: int = 400,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(code, message, details=details)
+        self.error: str = error
+        self.status: int = status
+
+    @property
+    def error_description(self) -> str:
+        return self.message

@@ -46,6 +46,8 @@ __all__ = [
     "multibase_b58_encode",
 ]
 
+#: The one source-of-randomness type: n -> n random bytes (``secrets.token_bytes``); tests
+#: inject a seeded one for vectors. Used by every module that draws salts, tokens or keys.
 Rng = Callable[[int], bytes]
 
 

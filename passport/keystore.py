@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,7 @@ import nacl.utils
 
 from passport import jsonsafe
 from passport.errors import ConfigurationError, MalformedError
+from passport.files import write_atomic
 from passport.keys import b64url_decode, b64url_encode
 
 __all__ = [
@@ -216,32 +216,6 @@ def unseal(envelope: bytes | str, passphrase: str | bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise _malformed("the sealed document is not a JSON object")
     return data
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o600) -> Path:
-    """Replace ``path`` with ``data`` atomically: write a temporary file in the same
-    directory with ``mode``, fsync it, ``os.replace`` it over ``path``, fsync the directory.
-    A reader sees the old or the new content, never a mix; a crash leaves at most a stray
-    ``.tmp`` file."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return target
 
 
 def save(

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from passport.credentials.fields import check_validity, format_datetime, parse_datetime
 from passport.errors import (
     ConfigurationError,
     CouldNotCheckError,
@@ -210,19 +211,12 @@ def _utc_now(now: datetime | None) -> datetime:
 
 
 def _parse_date(value: Any, field_name: str) -> datetime:
-    if not isinstance(value, str):
-        raise _malformed(f"{field_name} must be an XML Schema dateTime string.", field=field_name)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise _malformed(f"{field_name} {value!r} is not a dateTime.", field=field_name) from exc
-    if parsed.tzinfo is None:  # xsd:dateTime without offset: VC 1.1 examples mean UTC
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
+    # xsd:dateTime without offset: VC 1.1 examples mean UTC
+    return parse_datetime(value, field_name, code="legacy_malformed")
 
 
 def _xsd(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return format_datetime(moment)
 
 
 def _check_methods(vm: str, did_methods: Collection[str]) -> None:
@@ -387,24 +381,13 @@ def _prepare_credential(vc: Any, did_methods: Collection[str]) -> _PreparedCrede
     return _PreparedCredential(credential, issuer, vm, json.dumps(credential))
 
 
-def _finish_credential(prepared: _PreparedCredential, now: datetime) -> LegacyVerified:
+def _finish_credential(
+    prepared: _PreparedCredential, now: datetime | None, clock_skew: int = 0
+) -> LegacyVerified:
+    """The credential's validity period (unless ``now`` is None: the caller checks it)."""
     credential = prepared.credential
-    issued = _parse_date(credential["issuanceDate"], "issuanceDate")
-    if issued > now:
-        raise VerdictError(
-            "not_yet_valid",
-            f"The credential is valid from {credential['issuanceDate']}.",
-            details={"issuanceDate": credential["issuanceDate"]},
-        )
-    if "expirationDate" in credential:
-        expires = _parse_date(credential["expirationDate"], "expirationDate")
-        if expires <= now:
-            raise VerdictError(
-                "expired",
-                f"The credential expired at {credential['expirationDate']}; ask the issuer "
-                "for a new one.",
-                details={"expirationDate": credential["expirationDate"]},
-            )
+    if now is not None:
+        check_validity(credential, now, skew=clock_skew, date_code="legacy_malformed")
     subjects = _subject_ids(credential)
     subject = subjects[0] if len(subjects) == 1 else None
     return LegacyVerified(prepared.issuer, prepared.verification_method, subject, credential)
@@ -426,6 +409,8 @@ def verify_credential(
     now: datetime | None = None,
     did_methods: Collection[str] = OFFLINE_DID_METHODS,
     timeout: float = _DEFAULT_TIMEOUT,
+    check_dates: bool = True,
+    clock_skew: int = 0,
 ) -> LegacyVerified:
     """Verify a VC 1.1 credential with one Ed25519Signature2020 proof (VC Data Model 1.1
     section 4.7 proofs, 4.8 expiration; Ed25519Signature2020 "Verify Proof").
@@ -434,7 +419,8 @@ def verify_credential(
     VerifiableCredential, an issuer, an issuanceDate, one proof); the proof type and purpose
     (assertionMethod); the proof's key belongs to the issuer's DID; the DID method is in
     ``did_methods``; didkit verifies the proof (resolving the DID itself); then
-    ``issuanceDate <= now < expirationDate``.
+    ``issuanceDate <= now < expirationDate`` (``passport.credentials.fields.check_validity``
+    with ``clock_skew``; skipped with ``check_dates=False`` when the caller checks the period).
 
     Raises MalformedError ``legacy_malformed``, ``did_invalid``; VerdictError
     ``signature_invalid``, ``key_not_authorized``, ``proof_type_unsupported``,
@@ -442,7 +428,14 @@ def verify_credential(
     CouldNotCheckError ``did_method_unsupported``, ``did_resolution_failed``,
     ``jsonld_context_unknown``.
     """
-    result = verify_credentials([vc], now=now, did_methods=did_methods, timeout=timeout)[0]
+    result = verify_credentials(
+        [vc],
+        now=now,
+        did_methods=did_methods,
+        timeout=timeout,
+        check_dates=check_dates,
+        clock_skew=clock_skew,
+    )[0]
     if isinstance(result, PassportError):
         raise result
     return result
@@ -454,6 +447,8 @@ def verify_credentials(
     now: datetime | None = None,
     did_methods: Collection[str] = OFFLINE_DID_METHODS,
     timeout: float = _DEFAULT_TIMEOUT,
+    check_dates: bool = True,
+    clock_skew: int = 0,
 ) -> list[LegacyVerified | PassportError]:
     """Verify many credentials at once, concurrently on didkit's thread pool (the fast path
     for batches: about twice the one-by-one rate on two cores).
@@ -480,7 +475,9 @@ def verify_credentials(
             try:
                 if error is not None:
                     raise error
-                results[index] = _finish_credential(item, at)
+                results[index] = _finish_credential(
+                    item, at if check_dates else None, clock_skew
+                )
             except PassportError as exc:
                 results[index] = exc
     return [r for r in results if r is not None]
@@ -661,6 +658,9 @@ def verify_presentation(
     now: datetime | None = None,
     did_methods: Collection[str] = OFFLINE_DID_METHODS,
     timeout: float = _DEFAULT_TIMEOUT,
+    check_dates: bool = True,
+    clock_skew: int = 0,
+    check_credentials: bool = True,
 ) -> LegacyPresentationVerified:
     """Verify a VC 1.1 presentation: the holder's Ed25519Signature2020 proof (purpose
     authentication, the expected ``challenge``, and ``domain`` when given), EVERY embedded
@@ -670,7 +670,9 @@ def verify_presentation(
     didkit's own ``verify_presentation`` checks only the holder's proof, so a credential
     altered inside a freshly signed presentation passes it; here it fails
     ``signature_invalid`` with ``details["credential_index"]``. A presentation without
-    credentials (DID Auth) verifies with ``credentials == ()``.
+    credentials (DID Auth) verifies with ``credentials == ()``. With
+    ``check_credentials=False`` only the holder's proof is checked (the caller verifies each
+    credential itself, as the pipeline does, so that each gets its own report).
 
     Raises MalformedError ``legacy_malformed``, ``did_invalid``; VerdictError
     ``challenge_mismatch``, ``domain_mismatch``, ``holder_binding_failed`` and every
@@ -710,7 +712,7 @@ def verify_presentation(
         )
     _check_methods(vm, methods)
 
-    raw_credentials = presentation.get("verifiableCredential", [])
+    raw_credentials = presentation.get("verifiableCredential", []) if check_credentials else []
     prepared = []
     for index, vc in enumerate(_as_list(raw_credentials)):
         try:
@@ -742,7 +744,7 @@ def verify_presentation(
         try:
             if error is not None:
                 raise error
-            verified.append(_finish_credential(item, at))
+            verified.append(_finish_credential(item, at if check_dates else None, clock_skew))
         except PassportError as exc:
             exc.details.setdefault("credential_index", index)
             raise

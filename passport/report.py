@@ -13,7 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from passport.errors import CouldNotCheckError, PassportError
+from passport.codes import Branch, branch_of
+from passport.errors import (
+    ConfigurationError,
+    CouldNotCheckError,
+    MalformedError,
+    PassportError,
+    VerdictError,
+)
 
 __all__ = ["Check", "Outcome", "ReportStatus", "VerificationReport"]
 
@@ -97,11 +104,21 @@ class VerificationReport:
         self.checks.append(Check(name, Outcome.PASSED))
 
     def failed(self, name: str, code: str, message: str) -> None:
-        self.checks.append(Check(name, Outcome.FAILED, code, message))
+        """Record check ``name`` as not passed with ``code``: ``could_not_check`` when the
+        code's row in ``passport.codes`` says so, else ``failed``."""
+        outcome = (
+            Outcome.COULD_NOT_CHECK if branch_of(code) is Branch.COULD_NOT_CHECK else Outcome.FAILED
+        )
+        self.checks.append(Check(name, outcome, code, message))
 
     def record_error(self, name: str, err: PassportError) -> None:
-        """Record ``err`` as the outcome of check ``name``: a verdict unless it says otherwise."""
-        outcome = Outcome.COULD_NOT_CHECK if isinstance(err, CouldNotCheckError) else Outcome.FAILED
+        """Record ``err`` as the outcome of check ``name``: a verdict unless it could not be
+        checked (a ``CouldNotCheckError``, or a code whose row is ``could_not_check``)."""
+        could_not = isinstance(err, CouldNotCheckError) or (
+            not isinstance(err, VerdictError | MalformedError | ConfigurationError)
+            and branch_of(err.code) is Branch.COULD_NOT_CHECK
+        )
+        outcome = Outcome.COULD_NOT_CHECK if could_not else Outcome.FAILED
         self.checks.append(Check(name, outcome, err.code, err.message))
 
     def run(self, name: str, fn: Callable[[], T]) -> T | None:

@@ -11,13 +11,14 @@ Error codes: ``credential_malformed``, ``issuer_key_mismatch``, ``holder_key_mis
 from __future__ import annotations
 
 import copy
-import enum
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from passport.credentials.fields import issuer_id
 from passport.did.document import VerificationMethod, parse_did
 from passport.errors import ConfigurationError, MalformedError, PassportError
+from passport.formats import Format
 from passport.keys import KeyType, PrivateKey, PublicKey, Rng
 from passport.ports import Resolver
 
@@ -27,11 +28,9 @@ VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
 
-class IssueFormat(enum.StrEnum):
-    SD_JWT = "sd-jwt"
-    DI_RDFC = "di-rdfc"
-    DI_JCS = "di-jcs"
-    LDP_V1 = "ldp-v1"
+#: The formats ``issue`` secures: ``passport.formats.Format`` (``IssueFormat("sd-jwt")`` and
+#: ``IssueFormat.SD_JWT`` work as before).
+IssueFormat = Format
 
 
 def find_own_method(
@@ -59,10 +58,11 @@ def _own_did(key: PublicKey) -> str:
 
 
 def _issuer_of(credential: Mapping[str, Any]) -> str | None:
-    issuer = credential.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    return issuer if isinstance(issuer, str) else None
+    """The credential's own issuer (``passport.credentials.fields.issuer_id``), if it names one."""
+    try:
+        return issuer_id({"issuer": credential.get("issuer")})
+    except MalformedError:
+        return None
 
 
 def _set_issuer(credential: dict[str, Any], issuer: str) -> None:
@@ -78,17 +78,23 @@ def issue(
     key: PrivateKey,
     fmt: IssueFormat,
     *,
-    resolver: Resolver,
+    resolver: Resolver | None = None,
     now: datetime,
     issuer: str | None = None,
     verification_method: str | None = None,
     rng: Rng | None = None,
+    holder_jwk: Mapping[str, Any] | None | Literal["subject"] = "subject",
 ) -> str | dict[str, Any]:
     """Secure ``credential`` with ``key`` in format ``fmt``.
 
     The issuer is ``issuer``, else the credential's own ``issuer``, else the key's did:key;
     the signing method is found in the issuer's DID document by the key (or given).
-    Credentials of the project's types are validated against their JSON Schema first.
+    Credentials of the project's types are validated against their JSON Schema first. An
+    SD-JWT is bound (``cnf``) to ``holder_jwk``: by default the first authentication key of
+    ``credentialSubject.id``, found through ``resolver``; ``None`` binds it to no key.
+
+    ``resolver`` may be left out when nothing needs resolving (the method and the holder key
+    are given); otherwise ConfigurationError ``resolver_required``.
     """
     if not isinstance(credential, Mapping):
         raise MalformedError("credential_malformed", "A credential must be a JSON object.")
@@ -99,7 +105,7 @@ def issue(
     _set_issuer(doc, issuer_did)
     vm_id = (
         verification_method
-        or find_own_method(resolver, issuer_did, key.public_key, "assertionMethod").id
+        or find_own_method(_needed(resolver), issuer_did, key.public_key, "assertionMethod").id
     )
 
     if fmt is IssueFormat.LDP_V1:
@@ -122,13 +128,13 @@ def issue(
     if fmt is IssueFormat.SD_JWT:
         from passport.sdjwt import issuer as sd_issuer
 
-        holder_jwk = _holder_jwk(doc, resolver)
+        cnf = _holder_jwk(doc, _needed(resolver)) if holder_jwk == "subject" else holder_jwk
         return sd_issuer.issue(
             doc,
             key,
             kid=vm_id,
             disclosable=_every_subject_claim,
-            holder_jwk=holder_jwk,
+            holder_jwk=cnf,
             now=now,
             rng=rng,
         )
@@ -144,6 +150,15 @@ def _every_subject_claim(path: tuple[str | int, ...]) -> bool:
     """Every claim of the subject, at every depth, is disclosable on its own (a single
     ``balanceAtLeast`` tier, one array element); the SD-JWT issuer keeps ``id`` visible."""
     return len(path) >= 2 and path[0] == "credentialSubject"
+
+
+def _needed(resolver: Resolver | None) -> Resolver:
+    if resolver is None:
+        raise ConfigurationError(
+            "resolver_required",
+            "Pass a resolver: the signing method or the holder key must be looked up.",
+        )
+    return resolver
 
 
 def _holder_jwk(doc: Mapping[str, Any], resolver: Resolver) -> dict[str, Any] | None:

@@ -6,29 +6,39 @@ Used by the verifier service, the offline QR verifier and ``passport vc verify``
 - VC 2.0 Data Integrity credentials and presentations (``eddsa-rdfc-2022``, ``eddsa-jcs-2022``),
 - VC 1.1 ``Ed25519Signature2020`` credentials and presentations (legacy, through didkit).
 
-Checks (names in the report): ``format``, ``signature`` (proof or JWS, DID resolution and the
-key's authorisation), ``issuer`` (the signer is the credential's issuer), ``schema``,
-``validity_period``, ``status`` (Bitstring Status List, whose own proof is verified too),
-and for presentations ``holder_proof``, ``nonce``, ``audience``, ``holder_binding``.
-Failures carry the codes of the error that stopped the check (see docs/errors.md).
+Checks (names in the report), each reported as it ran: ``format``, ``signature`` (proof or
+JWS, DID resolution and the key's authorisation), ``issuer`` (the signer is the credential's
+issuer), ``disclosures`` (SD-JWT), ``schema``, ``validity_period``, ``status`` (Bitstring
+Status List, whose own proof is verified too), and for presentations ``holder_proof``,
+``nonce``, ``audience``, ``holder_binding``. Failures carry the codes of the error that
+stopped the check; each code's branch and check are its row in ``passport.codes``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from passport import jsonsafe
+from passport.codes import check_of
+from passport.credentials.fields import (
+    DEFAULT_CLOCK_SKEW,
+    check_validity,
+    issuer_id,
+    parse_datetime,
+    subject_id,
+)
 from passport.did.resolver import resolve_method
 from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
+from passport.formats import Format
 from passport.keys import PublicKey
 from passport.ports import Resolver, StatusFetcher
-from passport.report import VerificationReport
+from passport.report import Outcome, VerificationReport
+from passport.status.cache import StatusListCache
 
 __all__ = [
     "Format",
@@ -40,11 +50,6 @@ __all__ = [
 ]
 
 
-class Format(enum.StrEnum):
-    SD_JWT = "vc+sd-jwt"
-    DI_RDFC = "eddsa-rdfc-2022"
-    DI_JCS = "eddsa-jcs-2022"
-    LDP_V1 = "Ed25519Signature2020"
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,12 @@ class VerifyOptions:
     nonce: str | None = None
     audience: str | None = None
     status_fetcher: StatusFetcher | None = None
+    # Verified status lists shared between verifications (by URL and content digest, until
+    # their validUntil; never an older list than one already seen). None: verify every time.
+    status_cache: StatusListCache | None = None
     require_holder_binding: bool = True
     kb_max_age: int = 300
-    clock_skew: int = 60
+    clock_skew: int = DEFAULT_CLOCK_SKEW
     # Extra checks on each verified credential (e.g. accreditation on chain); each raises
     # a PassportError to fail. Named so the report can list them.
     credential_checks: tuple[tuple[str, Callable[[Mapping[str, Any]], None]], ...] = field(
@@ -71,17 +79,6 @@ class Detected:
     format: Format
     presentation: bool
     data: str | dict[str, Any]
-
-
-def parse_datetime(value: Any, name: str) -> datetime:
-    """An XML Schema dateTime as a timezone-aware datetime. Raises ``date_malformed``."""
-    if not isinstance(value, str):
-        raise MalformedError("date_malformed", f"{name} must be a date-time string.")
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise MalformedError("date_malformed", f"{name} {value!r} is not a date-time.") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _proof_kind(proof: Any) -> Format:
@@ -145,7 +142,13 @@ def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
 
 
 def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> VerificationReport:
-    """Verify a credential or presentation in any supported format; never raises PassportError."""
+    """Verify a credential or presentation in any supported format; never raises PassportError.
+
+    A nonce or an audience asked for means a holder-bound presentation is required, whatever
+    the format: a bare credential (an SD-JWT without its KB-JWT, a Data Integrity or VC 1.1
+    credential without a presentation proof) fails ``holder_proof`` with
+    ``presentation_required``; its own checks still run and are reported.
+    """
     report = VerificationReport(format="unknown")
     detected = report.run("format", lambda: detect_format(data))
     if detected is None:
@@ -158,6 +161,14 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
             "A presentation answers one request: pass the nonce (challenge) the verifier issued.",
         )
         return report
+    if not detected.presentation and (options.nonce is not None or options.audience is not None):
+        report.failed(
+            "holder_proof",
+            "presentation_required",
+            "A nonce or audience was asked for, but this is a bare credential that proves "
+            "nothing about who presents it: present it bound to the holder key "
+            "(an SD-JWT with its Key Binding JWT, a signed presentation).",
+        )
     if detected.format is Format.SD_JWT:
         assert isinstance(detected.data, str)
         _verify_sd_jwt(detected.data, detected.presentation, options, report)
@@ -167,7 +178,7 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
     else:
         doc = detected.data
         assert isinstance(doc, dict)
-        if report.run("signature", lambda: _verify_json_proof(doc, detected.format, options)):
+        if _json_credential_proof(doc, detected.format, options, report):
             _credential_checks(doc, options, report)
         report.subject = _summary(doc)
     return report
@@ -175,31 +186,11 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
 
 # --- SD-JWT ------------------------------------------------------------------------------
 
-_SD_CHECK_OF_CODE = {
-    "signature_invalid": "signature",
-    "issuer_mismatch": "issuer",
-    "kb_nonce_mismatch": "nonce",
-    "audience_mismatch": "audience",
-    "expired": "validity_period",
-    "not_yet_valid": "validity_period",
-}
-
-
-def _sd_check_name(code: str) -> str:
-    if code in _SD_CHECK_OF_CODE:
-        return _SD_CHECK_OF_CODE[code]
-    if code.startswith("kb_"):
-        return "holder_proof"
-    if code.startswith("did_") or code in ("verification_method_not_found", "key_not_authorized"):
-        return "signature"
-    return "disclosures"
-
-
 def _issuer_key_lookup(
     resolver: Resolver,
 ) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
     def lookup(header: Mapping[str, Any], payload: Mapping[str, Any]) -> PublicKey:
-        issuer = _issuer_id(payload)
+        issuer = issuer_id(payload)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise MalformedError("jwt_malformed", "The issuer JWT header has no 'kid' DID URL.")
@@ -219,9 +210,14 @@ def _issuer_key_lookup(
 def _verify_sd_jwt(
     text: str, is_presentation: bool, options: VerifyOptions, report: VerificationReport
 ) -> None:
+    """The SD-JWT verifier's steps, each reported as it ran (``StepTrace``), then the
+    holder binding and the checks common to every credential (its validity period is the
+    verifier's own step 6, so it is not checked twice)."""
+    from passport.sdjwt.verifier import StepTrace
     from passport.sdjwt.verifier import verify as sd_verify
 
     require_kb = is_presentation and options.require_holder_binding
+    trace = StepTrace()
     try:
         result = sd_verify(
             text,
@@ -233,34 +229,30 @@ def _verify_sd_jwt(
             max_kb_age=options.kb_max_age,
             clock_skew=options.clock_skew,
             expected_typ="vc+sd-jwt",
+            trace=trace,
         )
     except PassportError as err:
-        report.record_error(_sd_check_name(err.code), err)
+        for name in trace.passed:
+            report.passed(name)
+        report.record_error(trace.failed or check_of(err.code) or "signature", err)
         return
-    report.passed("signature")
-    report.passed("disclosures")
+    for name in result.steps:
+        report.passed(name)
     payload = dict(result.payload)
     report.subject = _summary(payload)
     report.subject["disclosed"] = list(result.disclosed)
     if result.kb_payload is not None:
-        report.passed("holder_proof")
-        if options.nonce is not None:
-            report.passed("nonce")
-        if options.audience is not None:
-            report.passed("audience")
         report.run(
             "holder_binding", lambda: _check_cnf_binding(payload, result.holder_jwk, options)
         )
-    elif is_presentation and require_kb:  # pragma: no cover - the verifier raises kb_missing
-        report.failed("holder_proof", "kb_missing", "The presentation has no key-binding JWT.")
-    _credential_checks(payload, options, report, partial=True)
+    _credential_checks(payload, options, report, partial=True, validity=False)
 
 
 def _check_cnf_binding(
     payload: Mapping[str, Any], holder_jwk: Mapping[str, Any] | None, options: VerifyOptions
 ) -> None:
     """The key that signed the KB-JWT (cnf.jwk) must be an authentication key of the subject DID."""
-    subject = _subject_id(payload)
+    subject = subject_id(payload)
     if holder_jwk is None:
         raise VerdictError("holder_binding_failed", "The credential names no holder key (cnf).")
     if subject is None:
@@ -277,23 +269,38 @@ def _check_cnf_binding(
 # --- JSON (Data Integrity, legacy) ---------------------------------------------------------
 
 
-def _verify_json_proof(doc: dict[str, Any], fmt: Format, options: VerifyOptions) -> bool:
-    """Verify the issuer proof of one credential; raises the verdict or could-not-check error."""
+def _verify_json_proof(doc: Mapping[str, Any], fmt: Format, options: VerifyOptions) -> str:
+    """Verify the issuer proof of one credential and return its signer's DID; raises the
+    verdict or could-not-check error. VC 1.1 proofs are checked without the dates (the
+    ``validity_period`` check does that, with the pipeline's skew)."""
     if fmt is Format.LDP_V1:
         from passport import legacy
 
-        legacy.verify_credential(doc, now=options.now)
-        return True
+        return legacy.verify_credential(doc, now=options.now, check_dates=False).issuer
     from passport.di import eddsa
 
     proof = eddsa.verify(doc, options.resolver, proof_purpose="assertionMethod", now=options.now)
-    issuer = _issuer_id(doc)
-    if proof.controller != issuer:
+    return proof.controller
+
+
+def _check_signer_is_issuer(doc: Mapping[str, Any], signer: str) -> None:
+    issuer = issuer_id(doc)
+    if signer != issuer:
         raise VerdictError(
             "issuer_mismatch",
-            f"The proof was made by {proof.controller}, not by the issuer {issuer}.",
+            f"The proof was made by {signer}, not by the issuer {issuer}.",
         )
-    return True
+
+
+def _json_credential_proof(
+    doc: dict[str, Any], fmt: Format, options: VerifyOptions, report: VerificationReport
+) -> bool:
+    """The ``signature`` and ``issuer`` checks of a JSON credential; True when both passed."""
+    signer = report.run("signature", lambda: _verify_json_proof(doc, fmt, options))
+    if signer is None:
+        return False
+    report.run("issuer", lambda: _check_signer_is_issuer(doc, signer))
+    return report.checks[-1].outcome is Outcome.PASSED
 
 
 def _verify_json_presentation(
@@ -302,26 +309,32 @@ def _verify_json_presentation(
     holder = vp.get("holder")
     holder_id = holder.get("id") if isinstance(holder, Mapping) else holder
     proofs = vp["proof"] if isinstance(vp["proof"], list) else [vp["proof"]]
-    proof = proofs[0]
+    proof = proofs[0] if isinstance(proofs[0], Mapping) else {}
+    # The nonce and audience are compared here, once, for every proof; the holder's proof
+    # check then verifies the signatures over whatever challenge and domain they carry.
     if options.nonce is not None:
         report.run(
             "nonce",
-            lambda: _expect(
-                proof.get("challenge"), options.nonce, "challenge_mismatch", "challenge"
-            ),
+            lambda: _expect_all(proofs, "challenge", options.nonce, "challenge_mismatch"),
         )
     if options.audience is not None:
         report.run(
             "audience",
-            lambda: _expect(proof.get("domain"), options.audience, "domain_mismatch", "domain"),
+            lambda: _expect_all(proofs, "domain", options.audience, "domain_mismatch"),
         )
     if fmt is Format.LDP_V1:
         from passport import legacy
 
+        challenge, domain = proof.get("challenge"), proof.get("domain")
         report.run(
             "holder_proof",
             lambda: legacy.verify_presentation(
-                vp, challenge=options.nonce or "", domain=options.audience, now=options.now
+                vp,
+                challenge=challenge if isinstance(challenge, str) else "",
+                domain=domain if isinstance(domain, str) else None,
+                now=options.now,
+                check_dates=False,
+                check_credentials=False,  # each is verified below, in its own report
             ),
         )
     else:
@@ -329,12 +342,7 @@ def _verify_json_presentation(
 
         def holder_proof() -> None:
             result = eddsa.verify(
-                vp,
-                options.resolver,
-                proof_purpose="authentication",
-                challenge=options.nonce,
-                domain=options.audience,
-                now=options.now,
+                vp, options.resolver, proof_purpose="authentication", now=options.now
             )
             if holder_id is not None and result.controller != holder_id:
                 raise VerdictError(
@@ -367,7 +375,7 @@ def _verify_embedded(cred: Any, holder_id: Any, options: VerifyOptions) -> Verif
         return sub
     assert isinstance(detected.data, dict)
     doc = detected.data
-    if sub.run("signature", lambda: _verify_json_proof(doc, detected.format, options)):
+    if _json_credential_proof(doc, detected.format, options, sub):
         _credential_checks(doc, options, sub)
     if options.require_holder_binding:
         sub.run("holder_binding", lambda: _expect_holder(doc, holder_id))
@@ -375,13 +383,17 @@ def _verify_embedded(cred: Any, holder_id: Any, options: VerifyOptions) -> Verif
     return sub
 
 
-def _expect(actual: Any, expected: str | None, code: str, what: str) -> None:
-    if actual != expected:
-        raise VerdictError(code, f"The proof's {what} is {actual!r}; {expected!r} was expected.")
+def _expect_all(proofs: list[Any], what: str, expected: str | None, code: str) -> None:
+    for proof in proofs:
+        actual = proof.get(what) if isinstance(proof, Mapping) else None
+        if actual != expected:
+            raise VerdictError(
+                code, f"The proof's {what} is {actual!r}; {expected!r} was expected."
+            )
 
 
 def _expect_holder(doc: Mapping[str, Any], holder_id: Any) -> None:
-    subject = _subject_id(doc)
+    subject = subject_id(doc)
     if subject is None or subject != holder_id:
         raise VerdictError(
             "holder_binding_failed",
@@ -407,33 +419,30 @@ def _credential_checks(
     report: VerificationReport,
     *,
     partial: bool = False,
+    validity: bool = True,
 ) -> None:
     from passport.credentials.schema import validate_credential
 
     if is_project_type(doc):
         report.run("schema", lambda: validate_credential(doc, partial=partial))
-    report.run("validity_period", lambda: _check_validity(doc, options))
+    if validity:
+        report.run(
+            "validity_period",
+            lambda: check_validity(doc, options.now, skew=options.clock_skew),
+        )
     if "credentialStatus" in doc:
         report.run("status", lambda: _check_status(doc, options))
     for name, check in options.credential_checks:
         report.run(name, lambda check=check: check(doc))  # type: ignore[misc]
 
 
-def _check_validity(doc: Mapping[str, Any], options: VerifyOptions) -> None:
-    """VC 2.0 validFrom / validUntil (VC 1.1: issuanceDate / expirationDate), with clock skew."""
-    from datetime import timedelta
-
-    skew = timedelta(seconds=options.clock_skew)
-    start_name = "validFrom" if "validFrom" in doc else "issuanceDate"
-    end_name = "validUntil" if "validUntil" in doc else "expirationDate"
-    if start_name in doc and options.now + skew < parse_datetime(doc[start_name], start_name):
-        raise VerdictError("not_yet_valid", f"The credential is valid only from {doc[start_name]}.")
-    if end_name in doc and options.now - skew >= parse_datetime(doc[end_name], end_name):
-        raise VerdictError("expired", f"The credential expired at {doc[end_name]}.")
-
-
 def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
-    """Bitstring Status List v1.0 validation, after verifying the list credential's own proof."""
+    """Bitstring Status List v1.0 validation, after verifying the list credential's own proof.
+
+    A list outside its own validity window (``status_list_expired``,
+    ``status_list_not_yet_valid``) or out of reach (``status_list_unavailable``) is a
+    could-not-check: the report is ``indeterminate``, never the credential ``expired``.
+    """
     from passport.status.bitstring import check_status
 
     entries = doc["credentialStatus"]
@@ -449,15 +458,14 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
                 "status_entry_malformed",
                 "A credentialStatus entry has no statusListCredential URL.",
             )
-        status_vc = dict(options.status_fetcher.fetch(entry["statusListCredential"]))
-        _verify_json_proof(status_vc, detect_format(status_vc).format, options)
-        if _issuer_id(status_vc) != _issuer_id(doc):
+        url = entry["statusListCredential"]
+        status_vc = _verified_status_list(url, options.status_fetcher.fetch(url), options)
+        if issuer_id(status_vc) != issuer_id(doc):
             raise VerdictError(
                 "status_list_issuer_mismatch",
                 "The status list was not issued by the credential's issuer.",
             )
-        _check_validity(status_vc, options)
-        result = check_status(entry, status_vc, now=options.now)
+        result = check_status(entry, status_vc, now=options.now, clock_skew=options.clock_skew)
         if result.revoked or result.suspended:
             code = "revoked" if result.revoked else "suspended"
             raise VerdictError(
@@ -465,28 +473,32 @@ def _check_status(doc: Mapping[str, Any], options: VerifyOptions) -> None:
             )
 
 
-def _issuer_id(doc: Mapping[str, Any]) -> str:
-    issuer = doc.get("issuer", doc.get("iss"))
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    if not isinstance(issuer, str) or not issuer:
-        raise MalformedError("issuer_missing", "The credential names no issuer.")
-    return issuer
+def _verified_status_list(
+    url: str, fetched: Mapping[str, Any], options: VerifyOptions
+) -> Mapping[str, Any]:
+    """The status list credential to use for ``url``, its own proof verified: once per
+    content when there is a ``status_cache`` (see ``passport.status.cache``), which also
+    never lets an older list replace one already seen."""
 
+    def verified_copy() -> tuple[dict[str, Any], str]:
+        status_vc = dict(fetched)
+        signer = _verify_json_proof(status_vc, detect_format(status_vc).format, options)
+        _check_signer_is_issuer(status_vc, signer)
+        return status_vc, signer
 
-def _subject_id(doc: Mapping[str, Any]) -> str | None:
-    subject = doc.get("credentialSubject")
-    if isinstance(subject, list):
-        subject = subject[0] if subject else None
-    if isinstance(subject, Mapping) and isinstance(subject.get("id"), str):
-        return str(subject["id"])
-    return None
+    cache = options.status_cache
+    if cache is None:
+        return verified_copy()[0]
+    digest, hit = cache.lookup(url, fetched, options.now)
+    if hit is None:
+        hit = cache.admit(url, digest, *verified_copy())
+    return cache.current(hit, options.now).credential
 
 
 def _summary(doc: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with contextlib.suppress(MalformedError):
-        out["issuer"] = _issuer_id(doc)
+        out["issuer"] = issuer_id(doc)
     types = doc.get("type")
     if types is not None:
         out["type"] = types
@@ -494,3 +506,8 @@ def _summary(doc: Mapping[str, Any]) -> dict[str, Any]:
     if subject is not None:
         out["credentialSubject"] = subject
     return out
+
+
+# Old private names, kept for callers that reached in.
+_issuer_id = issuer_id
+_subject_id = subject_id

@@ -55,10 +55,9 @@ def write_secret(path: Path, data: str, *, force: bool = False) -> None:
 
 def write_atomic(path: Path, data: str) -> None:
     """Replace ``path`` with ``data`` all at once: a crash leaves the old file or the new one."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    from passport.files import write_atomic as write
+
     try:
-        tmp.write_text(data, encoding="utf-8")
-        os.replace(tmp, path)
+        write(path, data, mode=0o644)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise MalformedError("file_unwritable", f"{path}: cannot write it ({exc}).") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from passport.ports import Resolver, StatusFetcher
 if TYPE_CHECKING:
     from passport.chain.client import Chain, Sender
     from passport.chain.deployment import Deployment
+    from passport.context import ChainContext
 
 DEFAULT_DEPLOYMENT = Path(".passport/deployment.json")
 
@@ -22,39 +24,50 @@ def now() -> datetime:
     return SystemClock().now()
 
 
-def open_chain(deployment_path: Path) -> tuple[Deployment, Chain]:
-    """The deployment file and a checked connection to its chain."""
-    from passport.chain.deployment import Deployment
+def chain_context(deployment_path: Path) -> ChainContext:
+    """The deployment at ``deployment_path`` opened once per command (one chain connection
+    shared by the resolver, the trust registry and the command); a rewritten file (a new
+    deployment) is opened afresh."""
+    path = deployment_path.resolve()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = -1  # Deployment.load reports the missing file
+    return _open_context(path, stamp)
 
-    deployment = Deployment.load(deployment_path)
-    return deployment, deployment.connect()
+
+@functools.lru_cache(maxsize=8)
+def _open_context(path: Path, stamp: int) -> ChainContext:
+    from passport.context import ChainContext
+
+    return ChainContext.open(path)
+
+
+def open_chain(deployment_path: Path) -> tuple[Deployment, Chain]:
+    """The deployment file and a checked connection to its chain (the shared context's)."""
+    context = chain_context(deployment_path)
+    return context.deployment, context.chain
 
 
 def build_resolver(deployment_path: Path | None = None, *, did: str | None = None) -> Resolver:
     """did:key, did:jwk, did:web (under the default policy: public https hosts only); plus
     did:ethr from the deployment file when there is one (always when ``did`` is a did:ethr,
     so that a missing file is reported)."""
-    from passport.did import DEFAULT_POLICY, default_resolver
+    from passport.did import default_resolver
 
     path = deployment_path or DEFAULT_DEPLOYMENT
     wants_ethr = did is not None and did.startswith("did:ethr:")
     if not (wants_ethr or deployment_path is not None or path.exists()):
-        return default_resolver(did_web_policy=DEFAULT_POLICY)
-    from passport.did.ethr import EthrDidResolver
-
-    deployment, chain = open_chain(path)
-    ethr = EthrDidResolver.for_chain(chain, deployment.addresses["DIDRegistry"])
-    return default_resolver(did_web_policy=DEFAULT_POLICY, extra_methods={"ethr": ethr})
+        return default_resolver()
+    return chain_context(path).resolver()
 
 
 def accreditation_checks(
     deployment_path: Path | None, at: datetime
 ) -> tuple[tuple[str, Callable[[Mapping[str, Any]], None]], ...]:
-    """The trust registry's accreditation check of the deployment's chain, as of ``at``."""
-    from passport.chain.registries import TrustRegistryClient, accreditation_check
-
-    deployment, chain = open_chain(deployment_path or DEFAULT_DEPLOYMENT)
-    return (accreditation_check(TrustRegistryClient(chain, deployment), at),)
+    """The trust registry's accreditation check of the deployment's chain, as of ``at``
+    (through the same context, hence the same connection, as ``build_resolver``)."""
+    return chain_context(deployment_path or DEFAULT_DEPLOYMENT).accreditation_checks(at)
 
 
 def chain_sender(key: Path | None, chain: Chain, deployment: Deployment) -> Sender:
@@ -67,16 +80,10 @@ def chain_sender(key: Path | None, chain: Chain, deployment: Deployment) -> Send
 
 
 def fund_on_dev_chain(chain: Chain, address: str, wei: int = 10**18) -> bool:
-    """Give ``address`` gas money on a local dev chain (anvil, embedded); elsewhere do nothing."""
-    from passport.errors import ConfigurationError
+    """Give ``address`` gas money on a local dev chain (``passport.chain.client``)."""
+    from passport.chain.client import fund_on_dev_chain as fund
 
-    if chain.balance(address) >= wei // 10:
-        return False
-    try:
-        chain.fund(address, wei)
-    except ConfigurationError:
-        return False
-    return True
+    return fund(chain, address, wei)
 
 
 def build_status_fetcher(local: Sequence[Mapping[str, Any]] = ()) -> StatusFetcher:

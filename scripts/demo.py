@@ -65,10 +65,10 @@ def trust_on_chain(now: datetime) -> None:
     from passport import securing
     from passport.chain.client import Chain
     from passport.chain.deployment import deploy
-    from passport.chain.ethr_controller import EthrDidController
     from passport.chain.registries import TrustRegistryClient, accreditation_check
     from passport.did import default_resolver
     from passport.did.ethr import EthrDidResolver
+    from passport.did.ethr.controller import EthrDidController
     from passport.did.key import did_key_from_public_key
     from passport.keys import KeyType, PrivateKey
     from passport.status import StatusList

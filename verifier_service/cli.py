@@ -5,7 +5,7 @@ Thin for now; its commands arrive with the verifier issue.
 
 from __future__ import annotations
 
-from passport_cli.thin import thin_app
+from clikit.thin import thin_app
 
 app = thin_app(
     "verifier", "The foreign bank's verifier service (commands arrive with the verifier issue)."

@@ -82,7 +82,7 @@ def options() -> Options:
 
 def kdf_params(name: str) -> KdfParams:
     from passport import keystore
-    from passport.errors import ConfigurationError
+    from passport.errors import MalformedError
 
     table = {
         "moderate": keystore.MODERATE_PARAMS,
@@ -90,7 +90,7 @@ def kdf_params(name: str) -> KdfParams:
         "insecure-test-only": keystore.FAST_INSECURE_PARAMS,
     }
     if name not in table:
-        raise ConfigurationError(
+        raise MalformedError(
             "option_invalid", t("error.kdf", value=name, choices=", ".join(table))
         )
     return table[name]

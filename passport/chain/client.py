@@ -105,6 +105,33 @@ _PANIC_CODES = {
 
 
 @dataclass(frozen=True)
+class OpResult:
+    """What one registry write did: op name, transaction hash, block, gas used."""
+
+    op: str
+    tx_hash: str
+    block_number: int
+    gas_used: int
+
+    @classmethod
+    def of(cls, op: str, receipt: TxReceipt) -> OpResult:
+        return cls(
+            op=op,
+            tx_hash=HexBytes(receipt["transactionHash"]).to_0x_hex(),
+            block_number=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "tx_hash": self.tx_hash,
+            "block": self.block_number,
+            "gas_used": self.gas_used,
+        }
+
+
+@dataclass(frozen=True)
 class GasStat:
     """Gas used by one named operation over all the times it ran on a ``Chain``."""
 
@@ -688,3 +715,16 @@ class Chain:
     def __repr__(self) -> str:
         where = self.url if self.is_embedded else _redact_url(self.url)
         return f"Chain({where})"
+
+
+def fund_on_dev_chain(chain: Chain, address: str, wei: int = 10**18) -> bool:
+    """Give ``address`` gas money on a local dev chain (anvil, embedded); elsewhere do nothing.
+
+    Returns True when it funded the address (it held less than a tenth of ``wei``)."""
+    if chain.balance(address) >= wei // 10:
+        return False
+    try:
+        chain.fund(address, wei)
+    except ConfigurationError:
+        return False
+    return True

@@ -24,9 +24,7 @@ and from ``Chain``: ``chain_mismatch`` (the node is on another chain id).
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,19 +151,10 @@ class Deployment:
     def save(self, path: Path | str) -> Path:
         """Write the deployment file at ``path`` atomically (a reader never sees half a file),
         creating its directory. Returns the path."""
+        from passport.files import write_atomic
+
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_dict(), indent=2) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, json.dumps(self.to_dict(), indent=2) + "\n", mode=0o600)
         return path
 
     # -- against a chain ---------------------------------------------------------------------

@@ -31,6 +31,7 @@ Error codes: ``jurisdiction_invalid``, ``issuer_invalid``, ``credential_types_in
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -44,10 +45,10 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3.contract import Contract
 
-from passport.chain.client import Chain, Sender
+from passport.chain.client import Chain, OpResult, Sender
 from passport.chain.deployment import Deployment
-from passport.chain.ethr_controller import OpResult
-from passport.did.ethr import parse_ethr_did
+from passport.credentials.fields import issuer_id
+from passport.did.ethr.identifier import parse_ethr_did
 from passport.errors import CouldNotCheckError, MalformedError, VerdictError
 from passport.ports import Clock, SystemClock
 
@@ -118,6 +119,13 @@ def _issuer_address(issuer: str, chain_id: int) -> str:
     """The identity address of ``issuer`` (a did:ethr of this chain, or a 0x address).
 
     Raises ``issuer_invalid``."""
+    if isinstance(issuer, str):
+        return _issuer_address_of(issuer, chain_id)
+    return _issuer_address_of.__wrapped__(issuer, chain_id)
+
+
+@functools.lru_cache(maxsize=4096)  # pure; a checksum address costs a keccak
+def _issuer_address_of(issuer: str, chain_id: int) -> str:
     if isinstance(issuer, str) and issuer.startswith("did:"):
         try:
             parsed = parse_ethr_did(issuer)
@@ -446,13 +454,8 @@ class TrustRegistryClient:
         return changed
 
 
-def _credential_issuer(doc: Mapping[str, Any]) -> str:
-    issuer = doc.get("issuer", doc.get("iss"))
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    if not isinstance(issuer, str) or not issuer:
-        raise MalformedError("issuer_missing", "The credential names no issuer.")
-    return issuer
+# the one reading of a credential's issuer (raises issuer_missing)
+_credential_issuer = issuer_id
 
 
 def accreditation_check(

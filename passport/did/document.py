@@ -87,6 +87,9 @@ class DidDocument:
     _found: dict[tuple[str, str], VerificationMethod] = field(
         default_factory=dict, compare=False, repr=False, hash=False
     )
+    _listed: dict[str, tuple[VerificationMethod, ...]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
 
     @property
     def id(self) -> str:
@@ -161,7 +164,16 @@ class DidDocument:
 
         Methods without such a key (an ``EcdsaSecp256k1RecoveryMethod2020`` that names only a
         blockchain account, an unknown key type) are left out: no signature here can use them.
+        Computed once per relationship (the document is immutable).
         """
+        found = self._listed.get(relationship)
+        if found is None:
+            found = tuple(self._methods_for(relationship))
+            if len(self._listed) < 16:
+                self._listed[relationship] = found
+        return list(found)
+
+    def _methods_for(self, relationship: str) -> list[VerificationMethod]:
         listed = self.data.get(relationship, [])
         out = []
         for entry in listed if isinstance(listed, list) else []:

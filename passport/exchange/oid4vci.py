@@ -39,8 +39,14 @@ from passport.did.document import split_did_url
 from passport.did.jwk import did_jwk_from_jwk
 from passport.did.key import did_key_from_public_key
 from passport.did.resolver import resolve_method
-from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
-from passport.keys import PrivateKey, PublicKey, b64url_encode
+from passport.errors import (
+    CouldNotCheckError,
+    MalformedError,
+    ProtocolError,
+    VerdictError,
+)
+from passport.formats import FORMAT_LDP_VC, FORMAT_VC_SD_JWT
+from passport.keys import PrivateKey, PublicKey, Rng, b64url_encode
 from passport.ports import Resolver
 from passport.sdjwt.common import parse_jws, sign_jws, to_epoch, verify_jws_signature
 
@@ -88,7 +94,7 @@ __all__ = [
     "verify_proof_jwt",
 ]
 
-Rng = Callable[[int], bytes]
+# Rng (a function n -> n random bytes) is passport.keys.Rng.
 
 #: Grant type of the Pre-Authorized Code Flow (section 4.1.1).
 PRE_AUTHORIZED_CODE_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -102,8 +108,6 @@ AS_METADATA_PATH: Final = "/.well-known/oauth-authorization-server"
 #: Format identifiers. OpenID4VCI 1.0 names IETF SD-JWT VC ``dc+sd-jwt``; this project issues
 #: W3C VC 2.0 credentials secured with SD-JWT (W3C VC-JOSE-COSE), which we call ``vc+sd-jwt``
 #: (the media type of VC-JOSE-COSE section 3.2) -- a deployment-defined format profile.
-FORMAT_VC_SD_JWT: Final = "vc+sd-jwt"
-FORMAT_LDP_VC: Final = "ldp_vc"
 #: Published in ``vc+sd-jwt`` configurations as ``format_profile`` (wallets ignore unknown members).
 VC_JOSE_COSE_SD_JWT_PROFILE: Final = "https://www.w3.org/TR/vc-jose-cose/#securing-with-sd-jwt"
 
@@ -116,7 +120,7 @@ _ERROR_DESCRIPTION_RE = re.compile(r"[^\x20\x21\x23-\x5b\x5d-\x7e]")
 # --- errors --------------------------------------------------------------------------------
 
 
-class Oid4vciError(PassportError):
+class Oid4vciError(ProtocolError):
     """An OpenID4VCI / OAuth 2.0 protocol error.
 
     ``code`` is this library's stable code (documented in docs/errors.md), ``error`` the
@@ -135,9 +139,7 @@ class Oid4vciError(PassportError):
         status: int = 400,
         details: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__(code, message, details=details)
-        self.error: str = error
-        self.status: int = status
+        super().__init__(code, message, error=error, status=status, details=details)
 
     @property
     def error_description(self) -> str:
@@ -549,30 +551,23 @@ def passport_credential_configurations(locale: str = "en") -> dict[str, dict[str
     ``KYCCredential`` and ``BankStatementCredential`` (``vc+sd-jwt``) and
     ``FidoKeyBindingCredential`` (``ldp_vc``, eddsa-rdfc-2022)."""
     from passport.credentials.model import CREDENTIAL_CONTEXT
+    from passport.credentials.types import issued_types
 
-    return {
-        "KYCCredential": credential_configuration_vc_sd_jwt(
-            credential_type="KYCCredential",
+    out: dict[str, dict[str, Any]] = {}
+    for t in issued_types():  # the one registry of credential types
+        build = (
+            credential_configuration_vc_sd_jwt
+            if t.format.oid4vci == FORMAT_VC_SD_JWT
+            else credential_configuration_ldp_vc
+        )
+        out[t.name] = build(
+            credential_type=t.name,
             contexts=CREDENTIAL_CONTEXT,
-            display_name="KYC",
-            description="Identity verified by your bank (every claim selectively disclosable).",
+            display_name=t.display_name,
+            description=t.description,
             locale=locale,
-        ),
-        "BankStatementCredential": credential_configuration_vc_sd_jwt(
-            credential_type="BankStatementCredential",
-            contexts=CREDENTIAL_CONTEXT,
-            display_name="Bank statement (proof of funds)",
-            description="Balance, average balance and balance tiers of one account.",
-            locale=locale,
-        ),
-        "FidoKeyBindingCredential": credential_configuration_ldp_vc(
-            credential_type="FidoKeyBindingCredential",
-            contexts=CREDENTIAL_CONTEXT,
-            display_name="Security key binding",
-            description="Binds your wallet's DID to a FIDO authenticator you registered.",
-            locale=locale,
-        ),
-    }
+        )
+    return out
 
 
 def issuer_metadata(

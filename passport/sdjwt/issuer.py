@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from passport.errors import ConfigurationError, MalformedError
-from passport.keys import PrivateKey, PublicKey, b64url_encode
+from passport.keys import PrivateKey, PublicKey, Rng, b64url_encode
 from passport.sdjwt.common import (
     ALWAYS_DISCLOSED,
     DEFAULT_SD_ALG,
@@ -40,7 +40,7 @@ from passport.sdjwt.common import (
 
 __all__ = ["SUBJECT_CLAIMS", "Disclosable", "Rng", "issue", "is_never_disclosable"]
 
-Rng = Callable[[int], bytes]
+# Rng (a function n -> n random bytes) is passport.keys.Rng, re-exported here.
 #: Paths (``*`` wildcards allowed) or a predicate on a claim's path.
 Disclosable = Collection[str] | Callable[[Path], bool]
 #: Every claim of ``credentialSubject`` except ``id``.

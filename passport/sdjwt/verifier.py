@@ -19,11 +19,12 @@ Error codes: MalformedError ``sd_jwt_malformed``, ``jwt_malformed``, ``disclosur
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from passport.errors import ConfigurationError, MalformedError, VerdictError
+from passport.credentials.fields import DEFAULT_CLOCK_SKEW, check_validity
+from passport.errors import ConfigurationError, MalformedError, PassportError, VerdictError
 from passport.keys import PublicKey
 from passport.sdjwt.common import (
     DEFAULT_SD_ALG,
@@ -41,7 +42,7 @@ from passport.sdjwt.common import (
     verify_jws_signature,
 )
 
-__all__ = ["IssuerKey", "VerifiedSdJwt", "verify"]
+__all__ = ["IssuerKey", "StepTrace", "VerifiedSdJwt", "verify"]
 
 #: A fixed key, or a function of the Issuer-signed JWT's (header, payload) returning the key.
 IssuerKey = PublicKey | Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]
@@ -62,6 +63,8 @@ class VerifiedSdJwt:
     holder_jwk: Mapping[str, Any] | None
     kb_header: Mapping[str, Any] | None
     kb_payload: Mapping[str, Any] | None
+    #: The report checks the verification ran, in order (see ``StepTrace``).
+    steps: tuple[str, ...] = ()
 
 
 def verify(
@@ -73,8 +76,9 @@ def verify(
     aud: str | None = None,
     require_kb: bool = True,
     max_kb_age: int = 300,
-    clock_skew: int = 60,
+    clock_skew: int = DEFAULT_CLOCK_SKEW,
     expected_typ: str | None = None,
+    trace: StepTrace | None = None,
 ) -> VerifiedSdJwt:
     """Verify an SD-JWT (``require_kb=False``) or an SD-JWT+KB presentation.
 
@@ -97,7 +101,8 @@ def verify(
     - step 4: a digest seen twice (``digest_duplicate``); step 5: a Disclosure no digest
       references (``disclosure_unreferenced``);
     - step 6: ``exp``/``nbf`` and the VC's ``validUntil``/``validFrom`` against ``now`` with
-      ``clock_skew`` (``expired``, ``not_yet_valid``, ``credential_date_invalid``).
+      ``clock_skew`` (``expired``, ``not_yet_valid``, ``credential_date_invalid``): expired
+      once ``now - skew >= end``, as every verifier of this library decides.
 
     Step 5 (for a KB-JWT, required or not, when present): 5.1 the holder key is ``cnf.jwk``
     (``cnf_missing``, ``key_malformed``); 5.2-5.3 algorithm and signature
@@ -106,8 +111,47 @@ def verify(
     5.6 ``nonce`` and ``aud`` (``kb_nonce_mismatch``, ``audience_mismatch``; both must be given
     when ``require_kb``, else ConfigurationError ``kb_params_missing``); 5.7 ``sd_hash`` over
     the SD-JWT up to its last '~' (``kb_sd_hash_mismatch``); 5.8 a KB ``exp`` (``kb_expired``).
+
+    The steps are the verification report's checks, in order: ``signature`` (7.1 steps 1-2.2),
+    ``issuer`` (2.3), ``disclosures`` (2.4-5), ``validity_period`` (6, through
+    ``passport.credentials.fields.check_validity``), ``holder_proof`` (7.3 steps 5.1-5.5,
+    5.7-5.8), ``nonce`` and ``audience`` (5.6, when asked for). Those that passed are returned
+    as ``steps``; with ``trace``, the caller also learns them, and the one that failed, when
+    this raises.
     """
-    now_s = to_epoch(now)
+    trace = trace if trace is not None else StepTrace()
+    try:
+        return _verify_steps(
+            presentation,
+            issuer_key,
+            to_epoch(now),
+            nonce,
+            aud,
+            require_kb,
+            max_kb_age,
+            clock_skew,
+            expected_typ,
+            trace,
+        )
+    except PassportError:
+        trace.failed = trace.current
+        raise
+
+
+def _verify_steps(
+    presentation: str,
+    issuer_key: IssuerKey,
+    now_s: int,
+    nonce: str | None,
+    aud: str | None,
+    require_kb: bool,
+    max_kb_age: int,
+    clock_skew: int,
+    expected_typ: str | None,
+    trace: StepTrace,
+) -> VerifiedSdJwt:
+    passed = trace.passed
+    trace.current = "holder_proof"  # 7.3 steps 1-2: the caller's policy
     if require_kb and (nonce is None or aud is None):
         raise ConfigurationError(
             "kb_params_missing",
@@ -121,7 +165,7 @@ def verify(
             "present it again with the holder key.",
         )
 
-    # 7.1 step 2: the Issuer-signed JWT.
+    trace.current = "signature"  # 7.1 steps 2.1-2.2, and the key of step 2.3
     jwt = parse_jws(parts.issuer_jwt)
     header, raw_payload = jwt.header, jwt.payload
     if expected_typ is not None and header.get("typ") != expected_typ:
@@ -131,14 +175,16 @@ def verify(
             details={"typ": str(header.get("typ")), "expected": expected_typ},
         )
     key = issuer_key if isinstance(issuer_key, PublicKey) else issuer_key(header, raw_payload)
-    verify_jws_signature(jwt, key)  # steps 2.1, 2.2
-    _check_issuer(raw_payload)  # step 2.3 (the key's ownership is issuer_key's job)
+    verify_jws_signature(jwt, key)
+    passed.append("signature")
+    trace.current = "issuer"  # step 2.3 (the key's ownership is issuer_key's job)
+    _check_issuer(raw_payload)
+    passed.append("issuer")
+    trace.current = "disclosures"  # 7.1 steps 2.4-5
     sd_alg = raw_payload.get("_sd_alg", DEFAULT_SD_ALG)
     hash_function(sd_alg)  # step 2.4
-
-    # 7.1 step 3.1: digest (and decode) every Disclosure.
     by_digest: dict[str, Disclosure] = {}
-    for encoded in parts.disclosures:
+    for encoded in parts.disclosures:  # step 3.1
         h = digest(encoded, sd_alg)
         if h in by_digest:
             raise VerdictError(
@@ -161,7 +207,15 @@ def verify(
             "the presentation was altered or assembled from another credential.",
             details={"count": len(by_digest) - len(walker.used)},
         )
-    _check_validity(payload, now_s, clock_skew)  # step 6
+    passed.append("disclosures")
+    trace.current = "validity_period"  # step 6
+    check_validity(
+        payload,
+        datetime.fromtimestamp(now_s, UTC),
+        skew=clock_skew,
+        date_code="credential_date_invalid",
+    )
+    passed.append("validity_period")
 
     cnf = payload.get("cnf")
     holder_jwk = cnf.get("jwk") if isinstance(cnf, dict) else None
@@ -169,6 +223,7 @@ def verify(
     kb_header: dict[str, Any] | None = None
     kb_payload: dict[str, Any] | None = None
     if parts.kb_jwt is not None:  # 7.3 step 5
+        trace.current = "holder_proof"
         kb = parse_jws(parts.kb_jwt, what="Key Binding JWT")
         if holder_jwk is None:  # step 5.1
             raise VerdictError(
@@ -176,16 +231,42 @@ def verify(
                 "The credential has no cnf.jwk holder key, so its Key Binding cannot be checked.",
             )
         verify_jws_signature(  # steps 5.2, 5.3
-            kb, public_key_from_jwk(holder_jwk), code="kb_signature_invalid", what="Key Binding JWT"
+            kb,
+            public_key_from_jwk(holder_jwk),
+            code="kb_signature_invalid",
+            what="Key Binding JWT",
         )
         kb_header, kb_payload = kb.header, kb.payload
-        _check_kb(
-            kb_header, kb_payload, parts.sd_jwt, sd_alg, now_s, nonce, aud, max_kb_age, clock_skew
-        )
-
+        _check_kb(kb_header, kb_payload, parts.sd_jwt, sd_alg, now_s, max_kb_age, clock_skew)
+        passed.append("holder_proof")
+        if nonce is not None:
+            trace.current = "nonce"
+            _check_kb_nonce(kb_payload, nonce)
+            passed.append("nonce")
+        if aud is not None:
+            trace.current = "audience"
+            _check_kb_audience(kb_payload, aud)
+            passed.append("audience")
     return VerifiedSdJwt(
-        header, payload, tuple(walker.disclosed), holder_jwk, kb_header, kb_payload
+        header,
+        payload,
+        tuple(walker.disclosed),
+        holder_jwk,
+        kb_header,
+        kb_payload,
+        tuple(passed),
     )
+
+
+@dataclass
+class StepTrace:
+    """The steps of one verification as they ran: the report checks that passed, in order,
+    and the one that failed (None while none has). Names: ``signature``, ``issuer``,
+    ``disclosures``, ``validity_period``, ``holder_proof``, ``nonce``, ``audience``."""
+
+    passed: list[str] = field(default_factory=list)
+    failed: str | None = None
+    current: str = "holder_proof"  # the step running now (7.3 steps 1-2 come first)
 
 
 class _Walker:
@@ -325,58 +406,17 @@ def _numeric(payload: Mapping[str, Any], claim: str, what: str) -> int | float |
     return value
 
 
-def _date(payload: Mapping[str, Any], claim: str) -> float | None:
-    value = payload.get(claim)
-    if value is None:
-        return None
-    try:
-        if not isinstance(value, str):
-            raise ValueError(claim)
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError as exc:
-        raise MalformedError(
-            "credential_date_invalid",
-            f"The credential's {claim} is not a dateTimeStamp.",
-            details={"claim": claim},
-        ) from exc
-
-
-def _check_validity(payload: Mapping[str, Any], now: int, skew: int) -> None:
-    """RFC 9901 section 7.1 step 6, and the VC validity period (VC Data Model 2.0, 4.9)."""
-    for claim, limit in (
-        ("exp", _numeric(payload, "exp", "SD-JWT")),
-        ("validUntil", _date(payload, "validUntil")),
-    ):
-        if limit is not None and now > limit + skew:
-            raise VerdictError(
-                "expired",
-                f"The credential expired ({claim} is in the past).",
-                details={"claim": claim},
-            )
-    for claim, start in (
-        ("nbf", _numeric(payload, "nbf", "SD-JWT")),
-        ("validFrom", _date(payload, "validFrom")),
-    ):
-        if start is not None and now + skew < start:
-            raise VerdictError(
-                "not_yet_valid",
-                f"The credential is not valid yet ({claim} is in the future).",
-                details={"claim": claim},
-            )
-
-
 def _check_kb(
     header: Mapping[str, Any],
     payload: Mapping[str, Any],
     sd_jwt: str,
     sd_alg: str,
     now: int,
-    nonce: str | None,
-    aud: str | None,
     max_age: int,
     skew: int,
 ) -> None:
-    """RFC 9901 section 7.3 steps 5.4-5.8."""
+    """RFC 9901 section 7.3 steps 5.4, 5.5, 5.7 and 5.8 (5.6 is ``_check_kb_nonce`` /
+    ``_check_kb_audience``, reported as their own checks)."""
     if header.get("typ") != KB_TYP:  # step 5.4
         raise VerdictError(
             "kb_typ_mismatch",
@@ -399,18 +439,6 @@ def _check_kb(
             f"The Key Binding JWT is older than {max_age} s; ask the holder to present again.",
             details={"iat": iat, "now": now},
         )
-    if nonce is not None and payload.get("nonce") != nonce:  # step 5.6
-        raise VerdictError(
-            "kb_nonce_mismatch",
-            "The Key Binding JWT was made for another transaction (nonce differs): "
-            "a replay, or a stale request.",
-        )
-    if aud is not None and payload.get("aud") != aud:
-        raise VerdictError(
-            "audience_mismatch",
-            "The Key Binding JWT was made for another verifier (aud differs).",
-            details={"aud": str(payload.get("aud")), "expected": aud},
-        )
     if payload.get("sd_hash") != digest(sd_jwt, sd_alg):  # step 5.7
         raise VerdictError(
             "kb_sd_hash_mismatch",
@@ -420,4 +448,24 @@ def _check_kb(
     if exp is not None and now > exp + skew:
         raise VerdictError(
             "kb_expired", "The Key Binding JWT has expired (exp).", details={"exp": exp}
+        )
+
+
+def _check_kb_nonce(payload: Mapping[str, Any], nonce: str) -> None:
+    """RFC 9901 section 7.3 step 5.6: the nonce."""
+    if payload.get("nonce") != nonce:
+        raise VerdictError(
+            "kb_nonce_mismatch",
+            "The Key Binding JWT was made for another transaction (nonce differs): "
+            "a replay, or a stale request.",
+        )
+
+
+def _check_kb_audience(payload: Mapping[str, Any], aud: str) -> None:
+    """RFC 9901 section 7.3 step 5.6: the audience."""
+    if payload.get("aud") != aud:
+        raise VerdictError(
+            "audience_mismatch",
+            "The Key Binding JWT was made for another verifier (aud differs).",
+            details={"aud": str(payload.get("aud")), "expected": aud},
         )

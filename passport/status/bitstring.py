@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+from passport.credentials.fields import check_validity
 from passport.errors import (
     ConfigurationError,
     CouldNotCheckError,
@@ -393,20 +394,6 @@ def _xsd_datetime(value: datetime) -> str:
     return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse_datetime(value: Any, field: str) -> datetime:
-    if not isinstance(value, str):
-        raise MalformedError("status_list_malformed", f"{field} must be an XSD dateTime string.")
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise MalformedError(
-            "status_list_malformed", f"{field} is not an XSD dateTime: {value!r}"
-        ) from exc
-    if parsed.tzinfo is None:
-        raise MalformedError("status_list_malformed", f"{field} must carry a timezone.")
-    return parsed
-
-
 def build_status_list_credential(
     *,
     issuer: str,
@@ -507,18 +494,42 @@ def _parse_entry(entry: Mapping[str, Any]) -> _Entry:
     return _Entry(purpose, int(raw_index), list_url, status_size, messages)
 
 
+def _check_list_validity(status_list: Mapping[str, Any], now: datetime, skew: int) -> None:
+    """The list's own validity window; outside it, ``status_list_expired`` /
+    ``status_list_not_yet_valid`` (CouldNotCheckError): never a verdict on the credential."""
+    try:
+        check_validity(
+            status_list, now, skew=skew, date_code="status_list_malformed", what="status list"
+        )
+    except VerdictError as err:
+        if err.code == "expired":
+            raise CouldNotCheckError(
+                "status_list_expired",
+                f"{err.message.split(';')[0]}; fetch a fresh one.",
+                details=err.details,
+            ) from None
+        raise CouldNotCheckError(
+            "status_list_not_yet_valid",
+            f"{err.message.split(';')[0]}; check the clocks or fetch the current list.",
+            details=err.details,
+        ) from None
+
+
 def check_status(
     entry: Mapping[str, Any],
     status_list_credential: Mapping[str, Any],
     *,
     now: datetime | None = None,
     min_entries: int = MIN_ENTRIES,
+    clock_skew: int = 0,
 ) -> StatusResult:
     """Bitstring Status List Validate Algorithm (section 3.2) for one ``credentialStatus``
     ``entry`` against an already fetched, already proof-verified status list credential
     (step 4 — dereferencing and proof checking — is the caller's job).
 
-    With ``now``, the list's ``validFrom`` / ``validUntil`` are checked too.
+    With ``now``, the list's ``validFrom`` / ``validUntil`` are checked too (with
+    ``clock_skew`` seconds, by ``passport.credentials.fields.check_validity``): a list outside
+    its window says nothing about the credential, so that is a could-not-check.
 
     Raises MalformedError ``status_entry_malformed`` / ``status_list_malformed``;
     VerdictError ``status_list_id_mismatch``, ``status_purpose_mismatch`` (step 5),
@@ -556,19 +567,7 @@ def check_status(
         raise bad_list("credentialSubject.statusPurpose must be one or more strings")
 
     if now is not None:
-        valid_from = status_list_credential.get("validFrom")
-        valid_until = status_list_credential.get("validUntil")
-        if valid_from is not None and now < _parse_datetime(valid_from, "validFrom"):
-            raise CouldNotCheckError(
-                "status_list_not_yet_valid",
-                f"The status list is valid only from {valid_from}; check the clocks or "
-                "fetch the current list.",
-            )
-        if valid_until is not None and now > _parse_datetime(valid_until, "validUntil"):
-            raise CouldNotCheckError(
-                "status_list_expired",
-                f"The status list expired at {valid_until}; fetch a fresh one.",
-            )
+        _check_list_validity(status_list_credential, now, clock_skew)
 
     # step 5
     if parsed.purpose not in list_purposes:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from passport.did.document import split_did_url
-from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
+from passport.errors import CouldNotCheckError, PassportError, VerdictError
 from passport.keys import PublicKey, b64url_decode
 from passport.ports import Resolver, StatusFetcher
 from passport.wallet.model import HeldCredential, credential_local_id
@@ -53,8 +53,8 @@ _SD_JWT_VC_META: Final = frozenset(
 )
 
 
-def _unsupported(fmt: str) -> MalformedError:
-    return MalformedError(
+def _unsupported(fmt: str) -> VerdictError:
+    return VerdictError(
         "credential_format_unsupported",
         f"The wallet holds vc+sd-jwt, dc+sd-jwt and ldp_vc credentials, not {fmt!r}.",
         details={"format": fmt},

@@ -28,8 +28,8 @@ ValidOpt = Annotated[int, typer.Option("--valid-days", min=1, help="How long the
 def _controller(
     deployment_path: Path, owner_key: Path, identity: str | None
 ) -> tuple[Any, list[str]]:
-    from passport.chain.ethr_controller import EthrDidController
     from passport.did.ethr import parse_ethr_did
+    from passport.did.ethr.controller import EthrDidController
     from passport_cli.io import read_private_key
     from passport_cli.wiring import fund_on_dev_chain, open_chain
 

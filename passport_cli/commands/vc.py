@@ -7,11 +7,12 @@ from typing import Annotated, Any
 
 import typer
 
+from passport.formats import SHORT_NAMES
 from passport_cli.render import out_console, print_json, print_text
 
 app = typer.Typer(help="Issue, present and verify verifiable credentials.", no_args_is_help=True)
 
-FORMATS = ("sd-jwt", "di-rdfc", "di-jcs", "ldp-v1")
+FORMATS = SHORT_NAMES  # sd-jwt, di-rdfc, di-jcs, ldp-v1
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 

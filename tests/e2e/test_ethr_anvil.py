@@ -10,7 +10,6 @@ import pytest
 
 from passport.chain.client import Chain
 from passport.chain.deployment import Deployment
-from passport.chain.ethr_controller import EthrDidController
 from passport.chain.merkle import MerkleTree, credential_leaf, new_salt
 from passport.chain.registries import (
     StatusRegistryClient,
@@ -19,6 +18,7 @@ from passport.chain.registries import (
 )
 from passport.di import eddsa
 from passport.did.ethr import EthrDidResolver
+from passport.did.ethr.controller import EthrDidController
 from passport.did.key import KeyDidResolver
 from passport.did.resolver import CachingResolver
 from passport.keys import KeyType, PrivateKey

@@ -47,9 +47,9 @@ from issuer_service.db import (
 from issuer_service.importer import import_customers, load_customer_file
 from passport.chain.client import Chain
 from passport.chain.deployment import Deployment, deploy
-from passport.chain.ethr_controller import ethr_did
 from passport.chain.merkle import MerkleTree
 from passport.chain.registries import StatusRegistryClient
+from passport.did.ethr.controller import ethr_did
 from passport.did.resolver import CachingResolver
 from passport.errors import ConfigurationError, CouldNotCheckError, VerdictError
 from passport.exchange.oid4vci import Oid4vciError, TokenRequest
@@ -414,7 +414,7 @@ def test_revoke_suspend_reinstate(
         domain.reinstate(pg_loaded, ctx, second.credential_id)
     assert err.value.code == "credential_not_suspended"
     assert domain.suspend(pg_loaded, ctx, second.record_id).suspended
-    assert "suspended" in verify(second.credential, options).codes
+    assert verify(second.credential, options).codes == ["suspended"]
     change = domain.reinstate(pg_loaded, ctx, second.credential_id)
     assert (change.list_id, change.version, change.suspended) == ("1-suspension", 3, False)
     assert verify(second.credential, options).verified
@@ -430,7 +430,7 @@ def test_revoke_suspend_reinstate(
     }
     assert check_status(entry, listed).revoked
     report = verify(first.credential, options)
-    assert not report.verified and "revoked" in report.codes
+    assert not report.verified and report.codes == ["revoked"]
     for action, code in (
         (domain.revoke, "credential_already_revoked"),
         (domain.suspend, "credential_revoked"),
@@ -505,7 +505,7 @@ def test_refresh_does_not_overwrite_a_concurrent_revocation(
             assert revoked.wait(10)
         return original(session, context, record)
 
-    monkeypatch.setattr(domain, "_refresh", slow_refresh)
+    monkeypatch.setattr(domain.status, "_refresh", slow_refresh)
     served: list[dict[str, Any]] = []
     server = threading.Thread(
         target=lambda: served.append(domain.status_list_credential(pg_loaded, ctx, "1-revocation")),
@@ -609,7 +609,7 @@ def test_failure_mid_issuance_leaves_no_rows(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("HSM unavailable")
 
-    monkeypatch.setattr(domain, "_secure", broken)
+    monkeypatch.setattr(domain.issuance, "_secure", broken)
     with pytest.raises(RuntimeError):
         domain.issue_credential(
             pg_loaded,
@@ -644,7 +644,7 @@ def test_failure_mid_revocation_changes_nothing(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("signer down")
 
-    monkeypatch.setattr(domain, "sign_status_list", broken)
+    monkeypatch.setattr(domain.status, "sign_status_list", broken)
     with pytest.raises(RuntimeError):
         domain.revoke(pg_loaded, ctx, result.credential_id)
     assert unit_domain.snapshot(pg_loaded) == before

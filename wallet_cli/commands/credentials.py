@@ -21,10 +21,10 @@ JsonOpt = Annotated[bool, typer.Option("--json", help=t("help.json"))]
 
 
 def _offer_text(offer: str | None, qr: Path | None) -> str:
-    from passport.errors import ConfigurationError
+    from passport.errors import MalformedError
 
     if (offer is None) == (qr is None):
-        raise ConfigurationError("option_invalid", t("error.offer_or_qr"))
+        raise MalformedError("option_invalid", t("error.offer_or_qr"))
     if qr is not None:
         from passport.wallet.qr import read_qr
 
@@ -163,13 +163,13 @@ def show(
     offline: Annotated[bool, typer.Option("--offline", help=t("help.offline"))] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    from passport.errors import ConfigurationError
+    from passport.errors import VerdictError
     from passport.wallet.credentials import subject_claims
 
     with context.open_wallet() as (st, state, secret):
         held = state.credential(credential_id)
         if held is None:
-            raise ConfigurationError(
+            raise VerdictError(
                 "credential_not_found", t("code.credential_not_found", id=credential_id)
             )
         if not offline:

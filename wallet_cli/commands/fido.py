@@ -21,14 +21,14 @@ app = typer.Typer(help=t("help.fido"), no_args_is_help=True, rich_markup_mode=No
 
 
 def authenticator(kind: str) -> Any:
-    from passport.errors import ConfigurationError
+    from passport.errors import MalformedError
     from passport.wallet.fido import SoftwareHolder, UsbHolder
 
     if kind == "software":
         return SoftwareHolder()
     if kind == "usb":
         return UsbHolder()
-    raise ConfigurationError("option_invalid", t("error.authenticator", value=kind))
+    raise MalformedError("option_invalid", t("error.authenticator", value=kind))
 
 
 @app.command("enroll", help=t("help.fido_enroll"))

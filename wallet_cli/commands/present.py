@@ -15,11 +15,11 @@ app = typer.Typer(rich_markup_mode=None)
 
 
 def _request_text(request: str | None, qr: Path | None) -> str:
-    from passport.errors import ConfigurationError, MalformedError
+    from passport.errors import MalformedError
     from passport.exchange.oid4vp import SCHEME
 
     if (request is None) == (qr is None):
-        raise ConfigurationError("option_invalid", t("error.request_or_qr"))
+        raise MalformedError("option_invalid", t("error.request_or_qr"))
     if qr is not None:
         from passport.wallet.qr import read_qr
 

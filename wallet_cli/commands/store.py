@@ -48,12 +48,12 @@ def export(
     file: Annotated[Path, typer.Argument(help=t("help.export_file"))],
     as_json: JsonOpt = False,
 ) -> None:
-    from passport.errors import ConfigurationError
+    from passport.errors import MalformedError
     from passport.keystore import write_atomic
     from passport.wallet.store import export_backup
 
     if file.exists():
-        raise ConfigurationError("file_exists", t("error.file_exists", path=file))
+        raise MalformedError("file_exists", t("error.file_exists", path=file))
     with context.open_wallet() as (st, state, secret):
         write_atomic(file, export_backup(state, secret, st.params))
     counts = {
@@ -72,13 +72,13 @@ def import_(
     file: Annotated[Path, typer.Argument(help=t("help.import_file"))],
     as_json: JsonOpt = False,
 ) -> None:
-    from passport.errors import ConfigurationError
+    from passport.errors import ConfigurationError, MalformedError
     from passport.wallet.store import read_backup
 
     try:
         blob = file.read_bytes()
     except OSError as exc:
-        raise ConfigurationError(
+        raise MalformedError(
             "file_unreadable", t("error.file_unreadable", path=file, reason=exc)
         ) from None
     st = context.store()

@@ -16,7 +16,6 @@ from eth_abi.abi import encode as abi_encode
 from passport import securing
 from passport.chain.client import Chain
 from passport.chain.deployment import Deployment, deploy
-from passport.chain.ethr_controller import EthrDidController
 from passport.credentials import build_kyc_credential, credential_status_entry
 from passport.credentials.model import hash_id_document_number
 from passport.di import eddsa
@@ -34,6 +33,7 @@ from passport.did.ethr import (
     ethr_did,
     parse_ethr_did,
 )
+from passport.did.ethr.controller import EthrDidController
 from passport.did.key import KeyDidResolver, did_key_from_public_key
 from passport.did.resolver import CachingResolver
 from passport.errors import ConfigurationError, CouldNotCheckError, MalformedError, VerdictError
@@ -604,7 +604,7 @@ def test_version_beyond_the_chain_is_did_invalid(env: Env) -> None:
 def test_chain_mismatch(env: Env) -> None:
     with pytest.raises(CouldNotCheckError) as err:
         resolver_for(env).resolve("did:ethr:0x1:0x" + "ab" * 20)
-    assert err.value.code == "chain_mismatch"
+    assert err.value.code == "did_chain_mismatch"
 
 
 class _Broken:
@@ -731,9 +731,9 @@ def test_credentials_signed_by_an_ethr_key_verify_and_rotation_takes_effect(env:
 def test_version_id_through_the_caching_resolver(chain: Any, deployment: Any, eth_key: Any) -> None:
     """``did:ethr:...?versionId=N`` reaches the ethr resolver through ``CachingResolver`` and
     is not cached in place of the current document."""
-    from passport.chain.ethr_controller import EthrDidController
     from passport.did import default_resolver
     from passport.did.ethr import EthrDidResolver
+    from passport.did.ethr.controller import EthrDidController
     from passport.keys import PrivateKey
 
     controller = EthrDidController(chain, deployment, eth_key)

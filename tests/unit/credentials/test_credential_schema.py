@@ -225,3 +225,58 @@ def test_validation_is_fast_once_compiled() -> None:
             validate_credential(doc)
     per_doc = (time.perf_counter() - start) / 150
     assert per_doc < 0.005  # generous: measured about 0.45 ms on the dev box
+
+
+# --- the compiled fast path (jsonschema-rs) is never more lenient than jsonschema ---------
+
+
+def _leaves(node: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in _leaves(v, (*path, k))] or [path]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in _leaves(v, (*path, i))] or [path]
+    return [path]
+
+
+BAD_VALUES: list[Any] = [
+    None, 0, -1, 1.5, True, "", " ", "x", "TW\n", "2026-02-30", "2026-13-01T00:00:00Z",
+    "2026-01-01T00:00:00", "1990-04-01\n", [], {}, ["x"], "did:key:", "A" * 300,
+]  # fmt: skip
+
+
+def _mutants(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for path in _leaves(doc):
+        if not path:
+            continue
+        for bad in BAD_VALUES:
+            mutant = copy.deepcopy(doc)
+            target = mutant
+            for step in path[:-1]:
+                target = target[step]
+            target[path[-1]] = bad
+            out.append(mutant)
+        removed = copy.deepcopy(doc)
+        target = removed
+        for step in path[:-1]:
+            target = target[step]
+        if isinstance(target, dict):
+            del target[path[-1]]
+            out.append(removed)
+    return out
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_fast_validator_agrees_with_jsonschema(
+    example: tuple[str, dict[str, Any]], partial: bool
+) -> None:
+    from passport.credentials.schema import _fast_validator, _validator
+
+    name, doc = example
+    fast, slow = _fast_validator(name, partial), _validator(name, partial)
+    mutants = _mutants(doc)
+    assert len(mutants) > 100
+    lenient = [m for m in mutants if fast.is_valid(m) and not slow.is_valid(m)]
+    assert not lenient, f"jsonschema-rs accepted what jsonschema rejects: {lenient[:1]}"
+    # and both reject most mutants (the test would be vacuous otherwise)
+    assert sum(not slow.is_valid(m) for m in mutants) > len(mutants) // 2

@@ -457,7 +457,7 @@ def test_bearer_token_parsing() -> None:
 
 
 def test_error_description_is_ascii_safe() -> None:
-    err = Oid4vciError("x", 'Bad "quote" \\ and ü', error="invalid_request")
+    err = Oid4vciError("token_request_malformed", 'Bad "quote" \\ and ü', error="invalid_request")
     assert err.error_description == "Bad ?quote? ? and ?"
     assert err.to_dict()["error"] == "invalid_request"
 

@@ -18,9 +18,9 @@ from issuer_service.db import AuditEvent, ChainJob, Database, IssuedCredential, 
 from issuer_service.importer import import_customers, load_customer_file
 from passport.chain.client import Chain
 from passport.chain.deployment import Deployment, deploy
-from passport.chain.ethr_controller import ethr_did
 from passport.chain.merkle import MerkleTree, leaf_from_digest
 from passport.chain.registries import BatchAnchor, StatusRegistryClient
+from passport.did.ethr.controller import ethr_did
 from passport.errors import CouldNotCheckError
 from passport.keys import KeyType, PrivateKey
 from passport.ports import FixedClock

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from issuer_service import settings as settings_module
-from issuer_service.errors import problem_status
+from issuer_service.errors import ProtocolError, problem_status
 from issuer_service.settings import (
     IssuerKeys,
     IssuerSettings,
@@ -134,7 +134,40 @@ def test_keys_of_the_wrong_shape(tmp_path: Path) -> None:
         (CouldNotCheckError("database_unavailable", "x"), 503),
         (ConfigurationError("issuer_context_invalid", "x"), 500),
         (PassportError(None, "x"), 400),
+        # a could-not-check is never a 404, whatever its name says
+        (CouldNotCheckError("did_not_found", "x"), 503),
+        (VerdictError("credential_already_suspended", "x"), 409),
+        (ProtocolError("invalid_request", "x"), 400),
+        (ProtocolError("invalid_token", "x", 401), 401),
     ],
 )
 def test_problem_status(error: PassportError, status: int) -> None:
     assert problem_status(error) == status
+
+
+def test_every_protocol_error_is_in_the_one_tree() -> None:
+    from passport.errors import ProtocolError as CoreProtocolError
+    from passport.exchange.oid4vci import Oid4vciError
+
+    assert issubclass(ProtocolError, CoreProtocolError)
+    assert issubclass(Oid4vciError, CoreProtocolError)
+    assert issubclass(CoreProtocolError, PassportError)
+    assert ProtocolError("invalid_request", "x").code == "request_malformed"
+
+
+def test_other_http_errors_are_http_error_problems() -> None:
+    from fastapi import FastAPI, HTTPException
+    from issuer_harness import test_client
+
+    from issuer_service.errors import install_error_handlers
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/teapot")
+    def teapot() -> None:
+        raise HTTPException(418, "short and stout")
+
+    response = test_client(app).get("/teapot")
+    assert response.status_code == 418
+    assert response.json()["code"] == "http_error"

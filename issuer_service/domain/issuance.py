@@ -1,0 +1,421 @@
+"""Issuance: the credential endpoint's flow and ``issue_to_holder`` (the same without the
+protocol): status slot, build, sign, record, audit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuer_service import redelivery
+from issuer_service.db import (
+    Customer,
+    Database,
+    IssuedCredential,
+    Offer,
+    new_id,
+)
+from issuer_service.domain.audit_log import (
+    audit,
+)
+from issuer_service.domain.context import (
+    _MAX_INDEX_DRAWS,
+    _PURPOSES,
+    BANK_STATEMENT,
+    FIDO_KEY_BINDING,
+    KYC,
+    CredentialConfiguration,
+    IssuerContext,
+    _account,
+    _configuration,
+    _customer,
+    _customer_facts,
+    statement_for_account,
+)
+from issuer_service.domain.offers import (
+    _nonce_consumer,
+    _offer_for_token,
+)
+from issuer_service.domain.status import (
+    _draw_index,
+    _list_id,
+    _list_url,
+    _open_group,
+)
+from passport.bank import (
+    bank_statement_builder_args,
+    kyc_builder_args,
+)
+from passport.chain.merkle import leaf_from_digest, new_salt
+from passport.credentials.model import (
+    build_bank_statement_credential,
+    build_kyc_credential,
+    credential_status_entry,
+)
+from passport.errors import (
+    ConfigurationError,
+    CouldNotCheckError,
+    VerdictError,
+)
+from passport.exchange.oid4vci import (
+    FORMAT_VC_SD_JWT,
+    CredentialRequest,
+    Oid4vciError,
+    verify_proof_jwt,
+)
+from passport.ports import Resolver
+
+
+@dataclass(frozen=True)
+class IssuanceResult:
+    """An issued credential: the secured form (compact SD-JWT or a signed JSON-LD document)
+    and what was recorded about it."""
+
+    credential: str | dict[str, Any] = field(repr=False)
+    credential_id: str
+    record_id: str
+    configuration_id: str
+    format: str
+    holder_did: str
+    status_group: int
+    status_index: int
+    status_list_ids: tuple[str, ...]
+    digest: str
+    issued_at: datetime
+    valid_until: datetime
+
+
+# --- issuance -----------------------------------------------------------------------------
+
+
+def _status_entries(ctx: IssuerContext, group: int, index: int) -> list[dict[str, Any]]:
+    return [
+        credential_status_entry(_list_url(ctx, _list_id(group, purpose)), index, purpose)
+        for purpose in _PURPOSES
+    ]
+
+
+def _reserve_slot(
+    session: Session,
+    ctx: IssuerContext,
+    *,
+    customer: Customer,
+    configuration: CredentialConfiguration,
+    holder_did: str,
+    offer: Offer | None,
+    now: datetime,
+) -> IssuedCredential:
+    """Insert the credential's row with a fresh random status slot; a collision (UNIQUE
+    violation, from an earlier or a concurrent issuance) rolls back to the savepoint and
+    draws again."""
+    for _ in range(_MAX_INDEX_DRAWS):
+        group, size, _capacity, allocated = _open_group(session, ctx)
+        try:
+            index = _draw_index(session, ctx, group, size, allocated)
+        except ConfigurationError as exc:
+            if exc.code != "status_list_full":
+                raise
+            continue  # filled up by concurrent issuances: the next round opens a new group
+        record = IssuedCredential(
+            id=new_id(),
+            credential_id=f"urn:uuid:{uuid.uuid4()}",
+            customer_pk=customer.id,
+            offer_pk=offer.id if offer else None,
+            credential_type=configuration.credential_type,
+            configuration_id=configuration.id,
+            format=configuration.format,
+            holder_did=holder_did,
+            status_group=group,
+            status_index=index,
+            issued_at=now,
+            valid_until=now + ctx.validity.get(configuration.id, configuration.validity),
+            digest="",
+            leaf_salt=b"",
+            leaf=b"",
+            revoked=False,
+            suspended=False,
+        )
+        try:
+            with session.begin_nested():
+                session.add(record)
+                session.flush()
+        except IntegrityError:
+            continue
+        return record
+    raise CouldNotCheckError(
+        "status_index_exhausted",
+        "No free status index was found after many random draws; retry the issuance.",
+    )
+
+
+def _secure(
+    ctx: IssuerContext,
+    unsigned: dict[str, Any],
+    configuration: CredentialConfiguration,
+    holder_jwk: Mapping[str, Any] | None,
+    now: datetime,
+) -> tuple[str | dict[str, Any], bytes]:
+    """Sign ``unsigned`` through ``passport.securing.issue`` (SD-JWT bound to the wallet's
+    proof key, or Data Integrity eddsa-rdfc-2022); returns the secured credential and the
+    bytes its digest covers (the compact SD-JWT, or the JCS bytes of the signed document)."""
+    from passport import securing
+    from passport.di.jcs import canonicalize
+    from passport.formats import Format
+
+    sd_jwt = configuration.format == FORMAT_VC_SD_JWT
+    secured = securing.issue(
+        unsigned,
+        ctx.signing_key,
+        Format.SD_JWT if sd_jwt else Format.DI_RDFC,
+        now=now,
+        issuer=ctx.issuer_did,
+        verification_method=ctx.verification_method,
+        holder_jwk=holder_jwk,
+    )
+    if isinstance(secured, str):
+        return secured, secured.encode("ascii")
+    return secured, canonicalize(secured)
+
+
+def _issue(
+    session: Session,
+    ctx: IssuerContext,
+    *,
+    customer: Customer,
+    configuration: CredentialConfiguration,
+    holder_did: str,
+    holder_jwk: Mapping[str, Any] | None,
+    offer: Offer | None,
+    account_id: int | None,
+    actor: str,
+    build_fido: Callable[[list[dict[str, Any]], datetime, datetime, str], dict[str, Any]]
+    | None = None,
+) -> IssuanceResult:
+    now = ctx.now()
+    record = _reserve_slot(
+        session,
+        ctx,
+        customer=customer,
+        configuration=configuration,
+        holder_did=holder_did,
+        offer=offer,
+        now=now,
+    )
+    status = _status_entries(ctx, record.status_group, record.status_index)
+    common: dict[str, Any] = {
+        "issuer": ctx.issuer_did,
+        "holder": holder_did,
+        "status": status,
+        "valid_from": now,
+        "valid_until": record.valid_until,
+        "credential_id": record.credential_id,
+    }
+    if configuration.id == KYC:
+        unsigned = build_kyc_credential(**common, **kyc_builder_args(_customer_facts(customer)))
+    elif configuration.id == BANK_STATEMENT:
+        account = _account(session, customer, account_id)
+        figures = statement_for_account(ctx, account)
+        unsigned = build_bank_statement_credential(
+            **common,
+            **bank_statement_builder_args(
+                account_holder_name=customer.legal_name,
+                bank_name=ctx.bank_name,
+                account_number=account.masked_number,
+                figures=figures,
+                units_per_usd=ctx.units_per_usd,
+                bank_identifier=ctx.bank_identifier,
+            ),
+        )
+    else:
+        if build_fido is None:
+            raise Oid4vciError(
+                "fido_registration_required",
+                "A FidoKeyBindingCredential is issued after a WebAuthn registration; use the "
+                "FIDO enrollment endpoints.",
+                error="invalid_credential_request",
+            )
+        unsigned = build_fido(status, now, record.valid_until, record.credential_id)
+    secured, covered = _secure(ctx, unsigned, configuration, holder_jwk, now)
+    digest = hashlib.sha256(covered).digest()
+    salt = new_salt()
+    record.digest = digest.hex()
+    record.leaf_salt = salt
+    record.leaf = leaf_from_digest(digest, salt)
+    audit(
+        session,
+        ctx,
+        "credential_issued",
+        f"credential:{record.credential_id}",
+        actor=actor,
+        customer_id=customer.customer_id,
+        configuration_id=configuration.id,
+        holder_did=holder_did,
+        status_group=record.status_group,
+        status_index=record.status_index,
+        offer_id=offer.id if offer else None,
+    )
+    return IssuanceResult(
+        credential=secured,
+        credential_id=record.credential_id,
+        record_id=record.id,
+        configuration_id=configuration.id,
+        format=configuration.format,
+        holder_did=holder_did,
+        status_group=record.status_group,
+        status_index=record.status_index,
+        status_list_ids=tuple(_list_id(record.status_group, p) for p in _PURPOSES),
+        digest=record.digest,
+        issued_at=now,
+        valid_until=record.valid_until,
+    )
+
+
+def issue_to_holder(
+    db: Database,
+    ctx: IssuerContext,
+    *,
+    customer_id: str,
+    configuration_id: str,
+    holder_did: str,
+    holder_jwk: Mapping[str, Any] | None,
+    account_id: int | None = None,
+    actor: str = "library",
+) -> IssuanceResult:
+    """Issue a KYC or bank statement credential for ``customer_id`` to ``holder_did`` (whose
+    key ``holder_jwk`` goes in ``cnf``) without the OpenID4VCI exchange: one transaction
+    (status slot, build, sign, record, audit). Used by ``issue_credential`` and benchmarks.
+
+    Raises VerdictError ``customer_not_found``, ``account_not_found``; MalformedError
+    ``credential_configuration_unknown``; Oid4vciError ``fido_registration_required``; the
+    errors of the builders and ``passport.bank``; CouldNotCheckError
+    ``status_index_exhausted``, ``database_unavailable``.
+    """
+    configuration = _configuration(configuration_id)
+    with db.transaction() as session:
+        customer = _customer(session, customer_id)
+        return _issue(
+            session,
+            ctx,
+            customer=customer,
+            configuration=configuration,
+            holder_did=holder_did,
+            holder_jwk=holder_jwk,
+            offer=None,
+            account_id=account_id,
+            actor=actor,
+        )
+
+
+def issue_credential(
+    db: Database,
+    ctx: IssuerContext,
+    *,
+    access_token: str,
+    request: CredentialRequest,
+    resolver: Resolver,
+    actor: str = "wallet",
+) -> IssuanceResult:
+    """The credential endpoint (OpenID4VCI section 8) for a request already parsed with
+    ``passport.exchange.oid4vci.parse_credential_request``: the access token must be live
+    and unused, the configuration the one offered, the key proof valid with a live
+    ``c_nonce`` (consumed in this transaction); then ``issue_to_holder``'s steps. All or
+    nothing: on any error no nonce, token, status index or record is used up. A retry with
+    the same token and holder key while the token lives returns the credential already
+    issued (``issuer_service.redelivery``: a response lost on the way is not a lost offer).
+
+    Raises Oid4vciError ``access_token_invalid`` (invalid_token, 401),
+    ``credential_configuration_not_offered``, ``fido_registration_required``
+    (invalid_credential_request), the proof codes of ``verify_proof_jwt`` (invalid_proof,
+    invalid_nonce); the errors of ``issue_to_holder``.
+    """
+    now = ctx.now()
+    with db.transaction() as session:
+        offer = _offer_for_token(session, access_token, now, ("redeemed", "issued"))
+        wanted = request.credential_configuration_id or request.credential_identifier
+        if wanted != offer.configuration_id:
+            raise Oid4vciError(
+                "credential_configuration_not_offered",
+                f"This access token was granted for {offer.configuration_id}, not {wanted}.",
+                error="invalid_credential_request",
+            )
+        configuration = _configuration(offer.configuration_id)
+        if configuration.id == FIDO_KEY_BINDING:
+            raise Oid4vciError(
+                "fido_registration_required",
+                "A FidoKeyBindingCredential is issued after a WebAuthn registration; use the "
+                "FIDO enrollment endpoints with this access token.",
+                error="invalid_credential_request",
+            )
+        if len(request.proof_jwts) != 1:
+            raise Oid4vciError(
+                "proof_missing", "Send exactly one key proof.", error="invalid_proof"
+            )
+        holder = verify_proof_jwt(
+            request.proof_jwts[0],
+            audience=ctx.credential_issuer,
+            nonce=_nonce_consumer(session, now),
+            now=now,
+            resolver=resolver,
+            max_age=ctx.proof_max_age,
+        )
+        if offer.state == "issued":
+            return _reissue(session, ctx, offer, holder.did, now)
+        result = _issue(
+            session,
+            ctx,
+            customer=offer.customer,
+            configuration=configuration,
+            holder_did=holder.did,
+            holder_jwk=holder.jwk,
+            offer=offer,
+            account_id=offer.account_pk,
+            actor=actor,
+        )
+        offer.state = "issued"
+        offer.credential_pk = result.record_id
+        assert offer.token_expires_at is not None  # a live token was found above
+        redelivery.remember(
+            session,
+            ctx.data_key,
+            offer_pk=offer.id,
+            holder_did=holder.did,
+            credential=result.credential,
+            until=offer.token_expires_at,
+        )
+        return result
+
+
+def _reissue(
+    session: Session, ctx: IssuerContext, offer: Offer, holder_did: str, now: datetime
+) -> IssuanceResult:
+    """The credential already issued for ``offer``, for a retry by the same holder."""
+    credential = redelivery.replay(
+        session, ctx.data_key, offer_pk=offer.id, holder_did=holder_did, now=now
+    )
+    record = session.get(IssuedCredential, offer.credential_pk)
+    if record is None:  # pragma: no cover - the record is written with the offer's state
+        raise VerdictError("credential_not_found", "The offer's credential record is gone.")
+    audit(
+        session, ctx, "credential_redelivered", f"credential:{record.credential_id}", actor="wallet"
+    )
+    return IssuanceResult(
+        credential=credential,
+        credential_id=record.credential_id,
+        record_id=record.id,
+        configuration_id=record.configuration_id,
+        format=record.format,
+        holder_did=record.holder_did,
+        status_group=record.status_group,
+        status_index=record.status_index,
+        status_list_ids=tuple(_list_id(record.status_group, p) for p in _PURPOSES),
+        digest=record.digest,
+        issued_at=record.issued_at,
+        valid_until=record.valid_until,
+    )

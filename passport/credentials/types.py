@@ -1,0 +1,96 @@
+"""The one registry of the project's credential types.
+
+Everything that differs by credential type is one row here; the rest is derived from it:
+the JSON Schema files (``passport.credentials.schema``), the OpenID4VCI credential
+configurations a bank offers (``passport.exchange.oid4vci.passport_credential_configurations``),
+the issuer's configurations and lifetimes (``issuer_service.domain.CONFIGURATIONS``) and its
+offer types (``issuer offer --type kyc|bank-statement|fido``), and the builder of each type
+(``passport.credentials.model``). Adding a type is one row (plus its schema and builder).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from types import MappingProxyType
+from typing import Final
+
+from passport.formats import Format
+
+__all__ = ["CREDENTIAL_TYPE_REGISTRY", "CredentialType", "issued_types", "offer_types"]
+
+
+@dataclass(frozen=True)
+class CredentialType:
+    """One credential type: its name (the VC ``type`` and OpenID4VCI configuration id), short
+    name (offer type), schema file, securing format, default validity, display texts and the
+    name of its builder in ``passport.credentials.model`` (None: not issued to holders)."""
+
+    name: str
+    short: str
+    schema_file: str
+    format: Format
+    validity: timedelta
+    display_name: str
+    description: str
+    builder: str | None
+
+
+_ROWS: Final = (
+    CredentialType(
+        "KYCCredential",
+        "kyc",
+        "kyc-credential.json",
+        Format.SD_JWT,
+        timedelta(days=365),
+        "KYC",
+        "Identity verified by your bank (every claim selectively disclosable).",
+        "build_kyc_credential",
+    ),
+    CredentialType(
+        "BankStatementCredential",
+        "bank-statement",
+        "bank-statement-credential.json",
+        Format.SD_JWT,
+        timedelta(days=90),
+        "Bank statement (proof of funds)",
+        "Balance, average balance and balance tiers of one account.",
+        "build_bank_statement_credential",
+    ),
+    CredentialType(
+        "FidoKeyBindingCredential",
+        "fido",
+        "fido-key-binding-credential.json",
+        Format.DI_RDFC,
+        timedelta(days=730),
+        "Security key binding",
+        "Binds your wallet's DID to a FIDO authenticator you registered.",
+        "build_fido_key_binding_credential",
+    ),
+    CredentialType(
+        "BitstringStatusListCredential",
+        "status-list",
+        "bitstring-status-list-credential.json",
+        Format.DI_RDFC,
+        timedelta(days=7),
+        "Status list",
+        "The bank's revocation or suspension list.",
+        None,
+    ),
+)
+
+#: Every type, by name, in registry order.
+CREDENTIAL_TYPE_REGISTRY: Final[Mapping[str, CredentialType]] = MappingProxyType(
+    {row.name: row for row in _ROWS}
+)
+
+
+def issued_types() -> tuple[CredentialType, ...]:
+    """The types a bank issues to holders (offered over OpenID4VCI or FIDO enrollment)."""
+    return tuple(t for t in CREDENTIAL_TYPE_REGISTRY.values() if t.builder is not None)
+
+
+def offer_types() -> dict[str, str]:
+    """Offer type (short name) -> credential type name: ``{"kyc": "KYCCredential", ...}``."""
+    return {t.short: t.name for t in issued_types()}

@@ -1,0 +1,35 @@
+"""One registry of credential types, and everything derived from it agrees with it."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from passport.credentials import CREDENTIAL_TYPES, model
+from passport.credentials.types import CREDENTIAL_TYPE_REGISTRY, issued_types, offer_types
+from passport.exchange.oid4vci import passport_credential_configurations
+
+
+def test_every_type_has_its_schema_and_builder() -> None:
+    schemas = resources.files("passport.credentials").joinpath("schemas")
+    for t in CREDENTIAL_TYPE_REGISTRY.values():
+        assert schemas.joinpath(t.schema_file).is_file(), t.schema_file
+        if t.builder is not None:
+            assert callable(getattr(model, t.builder)), t.builder
+    assert tuple(CREDENTIAL_TYPE_REGISTRY) == CREDENTIAL_TYPES
+
+
+def test_the_offered_configurations_are_the_issued_types() -> None:
+    from issuer_service.domain import CONFIGURATIONS
+
+    names = [t.name for t in issued_types()]
+    assert names == ["KYCCredential", "BankStatementCredential", "FidoKeyBindingCredential"]
+    configs = passport_credential_configurations()
+    assert list(configs) == names and list(CONFIGURATIONS) == names
+    for t in issued_types():
+        assert configs[t.name]["format"] == t.format.oid4vci == CONFIGURATIONS[t.name].format
+        assert CONFIGURATIONS[t.name].validity == t.validity
+    assert offer_types() == {
+        "kyc": "KYCCredential",
+        "bank-statement": "BankStatementCredential",
+        "fido": "FidoKeyBindingCredential",
+    }
