@@ -146,23 +146,30 @@ def verify_chain(
                 )
             )
         recomputed = entry_hash(
-            entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.details,
+            entry.seq,
+            entry.at,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.details,
             entry.prev_hash,
         )
         if recomputed != entry.hash:
             problems.append(
                 AuditProblem(
-                    entry.seq, "audit_entry_modified", "The entry's content does not match its hash."
+                    entry.seq,
+                    "audit_entry_modified",
+                    "The entry's content does not match its hash.",
                 )
             )
         elif entry.prev_hash != prev_hash and entry.seq >= expected_seq:
             code = "audit_chain_broken" if entry.seq == expected_seq else "audit_entry_missing"
-            if entry.seq == expected_seq and any(p.code == "audit_entry_reordered" for p in problems):
+            if entry.seq == expected_seq and any(
+                p.code == "audit_entry_reordered" for p in problems
+            ):
                 code = "audit_entry_reordered"
             problems.append(
-                AuditProblem(
-                    entry.seq, code, "The entry does not link to the entry before it."
-                )
+                AuditProblem(entry.seq, code, "The entry does not link to the entry before it.")
             )
         prev_hash = entry.hash
         expected_seq = max(expected_seq, entry.seq) + 1
@@ -174,7 +181,7 @@ def verify_chain(
                 AuditProblem(
                     last_seq + 1,
                     "audit_entry_missing",
-                    f"The log ends at {last_seq} but its head says {head_seq}: entries were removed.",
+                    f"The log ends at {last_seq} but its head says {head_seq}: entries removed.",
                 )
             )
         elif head_seq == last_seq and head_hash != last_hash:

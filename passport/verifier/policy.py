@@ -215,9 +215,7 @@ def _requirement(
     vct = section.get("vct", DEFAULT_VCT.get(_TYPES[query_id]))
     if vct is not None and not isinstance(vct, str):
         raise _invalid(source, f"[{query_id}].vct must be a string")
-    return CredentialRequirement(
-        query_id, _TYPES[query_id], claims, MappingProxyType(values), vct
-    )
+    return CredentialRequirement(query_id, _TYPES[query_id], claims, MappingProxyType(values), vct)
 
 
 def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy:
@@ -238,7 +236,10 @@ def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy
     fx_raw = data.get("fx", {"USD": 1})
     if not isinstance(fx_raw, Mapping):
         raise _invalid(source, "[fx] must be a table of currency = units per USD")
-    fx = {_currency(k, "an [fx] key", source): _decimal(v, f"fx.{k}", source) for k, v in fx_raw.items()}
+    fx = {
+        _currency(k, "an [fx] key", source): _decimal(v, f"fx.{k}", source)
+        for k, v in fx_raw.items()
+    }
     fx.setdefault("USD", Decimal(1))
     if fx["USD"] != 1:
         raise _invalid(source, "fx.USD must be 1 (rates are units per US dollar)")
@@ -283,12 +284,16 @@ def parse_policy(data: Mapping[str, Any], *, source: str = "<policy>") -> Policy
     fido_required = fido_section.get("required", False)
     uv = fido_section.get("user_verification", "required")
     if not isinstance(fido_required, bool) or uv not in ("required", "preferred"):
-        raise _invalid(source, "[fido] required = true/false, user_verification = required/preferred")
+        raise _invalid(
+            source, "[fido] required = true/false, user_verification = required/preferred"
+        )
     if fido_required:
         credentials.append(CredentialRequirement(FIDO_QUERY, _TYPES[FIDO_QUERY], ()))
     if not credentials:
         raise _invalid(source, "the policy asks for no credential")
-    jurisdictions = _strings(data.get("accepted_jurisdictions", []), "accepted_jurisdictions", source)
+    jurisdictions = _strings(
+        data.get("accepted_jurisdictions", []), "accepted_jurisdictions", source
+    )
     for code in jurisdictions:
         if len(code) != 2 or not code.isupper():
             raise _invalid(source, f"jurisdiction {code!r} is not an ISO 3166-1 alpha-2 code")
@@ -398,7 +403,9 @@ def check_statement_age(as_of: Any, max_days: int, now: datetime) -> int:
     return age
 
 
-def tier_keys(minimum: MinBalance, fx: Mapping[str, Decimal], known: Mapping[str, Sequence[int]]) -> list[str]:
+def tier_keys(
+    minimum: MinBalance, fx: Mapping[str, Decimal], known: Mapping[str, Sequence[int]]
+) -> list[str]:
     """The smallest tier of each currency (USD first, then the minimum's currency, then the
     rest of the FX table) that proves ``minimum``: the claims the DCQL query offers as
     alternatives."""

@@ -26,9 +26,18 @@ from passport.verifier.policy import (
     tier_keys,
 )
 
-__all__ = ["FIDO_FORMAT", "build_dcql", "query_format", "requested_paths", "requirement_of"]
+__all__ = [
+    "FIDO_CLAIMS",
+    "FIDO_FORMAT",
+    "build_dcql",
+    "query_format",
+    "requested_paths",
+    "requirement_of",
+]
 
 FIDO_FORMAT: Final = "ldp_vc"
+#: What the FIDO binding needs of the FidoKeyBindingCredential (docs/fido-presentation.md).
+FIDO_CLAIMS: Final = ("authenticatorCredentialId", "publicKeyJwk", "rpId")
 _DC_SUFFIX: Final = "_dc"
 _ID_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 
@@ -77,9 +86,7 @@ def _credential_query(
         if policy.min_balance is not None:
             tiers = tier_keys(policy.min_balance, policy.fx, DEFAULT_BALANCE_TIERS)
             for key in tiers:
-                claims.append(
-                    {"id": _claim_id(key), "path": _path(fmt, "balanceAtLeast", key)}
-                )
+                claims.append({"id": _claim_id(key), "path": _path(fmt, "balanceAtLeast", key)})
             if tiers:
                 query["claim_sets"] = [[*base_ids, _claim_id(key)] for key in tiers]
     if claims:
@@ -97,9 +104,10 @@ def build_dcql(policy: Policy) -> dict[str, Any]:
                 {
                     "id": FIDO_QUERY,
                     "format": FIDO_FORMAT,
-                    "meta": {
-                        "type_values": [["VerifiableCredential", "FidoKeyBindingCredential"]]
-                    },
+                    "meta": {"type_values": [["VerifiableCredential", "FidoKeyBindingCredential"]]},
+                    "claims": [
+                        {"id": name, "path": ["credentialSubject", name]} for name in FIDO_CLAIMS
+                    ],
                 }
             )
             sets.append({"options": [[FIDO_QUERY]], "required": True})

@@ -24,9 +24,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
-from urllib.parse import urlencode
 
 from passport.errors import ConfigurationError
+from passport.exchange.oid4vp import (
+    REQUEST_OBJECT_TYP,
+    SCHEME,
+    ClientIdPrefix,
+    ResponseMode,
+    authorization_link,
+)
 from passport.keys import PrivateKey, b64url_encode
 
 __all__ = [
@@ -47,12 +53,10 @@ __all__ = [
     "random_token",
 ]
 
-SCHEME: Final = "openid4vp://"
-REQUEST_OBJECT_TYP: Final = "oauth-authz-req+jwt"
-DECENTRALIZED_IDENTIFIER: Final = "decentralized_identifier"
-REDIRECT_URI: Final = "redirect_uri"
-DIRECT_POST: Final = "direct_post"
-DIRECT_POST_JWT: Final = "direct_post.jwt"
+DECENTRALIZED_IDENTIFIER: Final = ClientIdPrefix.DECENTRALIZED_IDENTIFIER.value
+REDIRECT_URI: Final = ClientIdPrefix.REDIRECT_URI.value
+DIRECT_POST: Final = ResponseMode.DIRECT_POST.value
+DIRECT_POST_JWT: Final = ResponseMode.DIRECT_POST_JWT.value
 JWE_ALG: Final = "ECDH-ES"
 #: Content encryption accepted for ``direct_post.jwt``, in order of preference.
 ENC_VALUES: Final = ("A128GCM", "A256GCM")
@@ -209,8 +213,3 @@ def encode_request_object(claims: Mapping[str, Any], identity: VerifierIdentity)
         return b64url_encode(json.dumps(obj, separators=(",", ":")).encode())
 
     return f"{part(header)}.{part(claims)}."
-
-
-def authorization_link(params: Mapping[str, str], scheme: str = SCHEME) -> str:
-    """``openid4vp://?client_id=...&request_uri=...`` (section 5.10, by reference)."""
-    return f"{scheme}?{urlencode(dict(params))}"

@@ -23,15 +23,23 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from passport.errors import CouldNotCheckError, MalformedError, VerdictError
 from passport.ports import Clock, StatusFetcher, SystemClock
 
 if TYPE_CHECKING:
-    from passport.chain.registries import StatusRegistryClient, TrustEvent, TrustRegistryClient
+    from passport.chain.registries import TrustEvent, TrustRegistryClient
 
-__all__ = ["AccreditationChecker", "ChainCheckedStatusFetcher", "issuance_time"]
+__all__ = ["AccreditationChecker", "AnchoredStatus", "ChainCheckedStatusFetcher", "issuance_time"]
+
+
+class AnchoredStatus(Protocol):
+    """What ``ChainCheckedStatusFetcher`` needs of the status registry (``StatusRegistryClient``)."""
+
+    def check_status_list(
+        self, issuer: str, list_url: str, credential: Mapping[str, Any]
+    ) -> int: ...
 
 _STATUS_CODES = {
     "suspended": "accreditation_suspended",
@@ -60,7 +68,9 @@ def _types(doc: Mapping[str, Any], vct_types: Mapping[str, str]) -> list[str]:
         return [name] if name else []
     types = doc.get("type")
     types = [types] if isinstance(types, str) else types
-    return [str(t) for t in (types if isinstance(types, list) else []) if t != "VerifiableCredential"]
+    return [
+        str(t) for t in (types if isinstance(types, list) else []) if t != "VerifiableCredential"
+    ]
 
 
 def _issuer(doc: Mapping[str, Any]) -> str:
@@ -135,11 +145,11 @@ class AccreditationChecker:
         if parsed is not None and parsed.chain_id == self.trust.deployment.chain_id:
             return str(parsed.address)
         raise VerdictError(
-                "issuer_not_accredited",
-                f"The issuer {issuer} is not a did:ethr of the trust registry's chain, so no "
-                "regulator accredited it.",
-                details={"issuer": issuer, "status": "not_accredited"},
-            )
+            "issuer_not_accredited",
+            f"The issuer {issuer} is not a did:ethr of the trust registry's chain, so no "
+            "regulator accredited it.",
+            details={"issuer": issuer, "status": "not_accredited"},
+        )
 
     def _status_now(self, address: str, name: str, now: datetime) -> str:
         key = (address, name)
@@ -262,7 +272,7 @@ class ChainCheckedStatusFetcher:
     def __init__(
         self,
         inner: StatusFetcher,
-        registry: StatusRegistryClient | None,
+        registry: AnchoredStatus | None,
         *,
         clock: Clock | None = None,
         ttl: float = 60.0,
