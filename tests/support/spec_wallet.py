@@ -205,7 +205,9 @@ def match_query(query: Mapping[str, Any], held: Held) -> list[list[Any]] | None:
     meta = query.get("meta", {})
     if "vct_values" in meta and held.vct not in meta["vct_values"]:
         return None
-    if "type_values" in meta and not any(set(opt) <= set(held.types) for opt in meta["type_values"]):
+    if "type_values" in meta and not any(
+        set(opt) <= set(held.types) for opt in meta["type_values"]
+    ):
         return None
     claims = query.get("claims")
     if not claims:
@@ -220,7 +222,9 @@ def match_query(query: Mapping[str, Any], held: Held) -> list[list[Any]] | None:
     return None
 
 
-def select(dcql: Mapping[str, Any], wallet: Sequence[Held]) -> dict[str, tuple[Held, list[list[Any]]]]:
+def select(
+    dcql: Mapping[str, Any], wallet: Sequence[Held]
+) -> dict[str, tuple[Held, list[list[Any]]]]:
     """One credential per answered query id, honouring credential_sets."""
     found: dict[str, tuple[Held, list[list[Any]]]] = {}
     for query in dcql["credentials"]:
@@ -452,4 +456,6 @@ class SpecWallet:
     def present(self, link: str) -> httpx.Response:
         """Scan, fetch, consent, answer: the whole happy path."""
         request = self.fetch(link)
-        return post_form(self.http, request.response_uri, response_params(request, self.vp_token(request)))
+        return post_form(
+            self.http, request.response_uri, response_params(request, self.vp_token(request))
+        )

@@ -79,7 +79,9 @@ class Bank:
         report = self.anchorer.run_once(retry_now=True)
         assert not report.deferred, report
 
-    def enroll_fido(self, holder_key: PrivateKey, customer: str = "TW-0001") -> tuple[dict[str, Any], FidoDevice]:
+    def enroll_fido(
+        self, holder_key: PrivateKey, customer: str = "TW-0001"
+    ) -> tuple[dict[str, Any], FidoDevice]:
         from issuer_service.domain import create_offer
         from passport.fido import SoftwareAuthenticator, create_did_binding_jwt
         from passport.keys import b64url_decode
@@ -101,7 +103,9 @@ class Bank:
         auth = {"Authorization": f"Bearer {token}"}
         begun = self.client.post("/fido/registration/options", headers=auth).json()
         authenticator = SoftwareAuthenticator()
-        credential, attestation = authenticator.make_credential(begun["publicKey"], origin=ISSUER_URL)
+        credential, attestation = authenticator.make_credential(
+            begun["publicKey"], origin=ISSUER_URL
+        )
         binding = create_did_binding_jwt(
             holder_key,
             challenge=b64url_decode(begun["publicKey"]["challenge"]),
@@ -150,8 +154,17 @@ class World:
 
     # -- parties --
 
-    def new_bank(self, name: str = "Bank of Formosa", *, accredit: bool = True, jurisdiction: str = "TW", types: list[str] | None = None) -> Bank:
-        return make_bank(self, name, accredit=accredit, jurisdiction=jurisdiction, types=types or TYPES)
+    def new_bank(
+        self,
+        name: str = "Bank of Formosa",
+        *,
+        accredit: bool = True,
+        jurisdiction: str = "TW",
+        types: list[str] | None = None,
+    ) -> Bank:
+        return make_bank(
+            self, name, accredit=accredit, jurisdiction=jurisdiction, types=types or TYPES
+        )
 
     def holder(self, bank: Bank | None = None, customer: str = "TW-0001") -> Holder:
         bank = bank or self.bank
@@ -171,12 +184,19 @@ class World:
             bank.keys.signing.public_key,
         )
 
-    def wallet(self, http: Any, holder: Holder, *, fido: bool = True, extra: list[Held] | None = None) -> SpecWallet:
+    def wallet(
+        self, http: Any, holder: Holder, *, fido: bool = True, extra: list[Held] | None = None
+    ) -> SpecWallet:
         def view(sd_jwt: str) -> dict[str, Any]:
             return _disclosed_view(sd_jwt, holder.issuer_key)
 
         held = [
-            Held("vc+sd-jwt", holder.kyc, view(holder.kyc), types=["VerifiableCredential", "KYCCredential"]),
+            Held(
+                "vc+sd-jwt",
+                holder.kyc,
+                view(holder.kyc),
+                types=["VerifiableCredential", "KYCCredential"],
+            ),
             Held(
                 "vc+sd-jwt",
                 holder.statement,
@@ -186,7 +206,9 @@ class World:
             *(extra or []),
         ]
         if fido:
-            held.append(Held("ldp_vc", holder.fido_vc, holder.fido_vc, types=holder.fido_vc["type"]))
+            held.append(
+                Held("ldp_vc", holder.fido_vc, holder.fido_vc, types=holder.fido_vc["type"])
+            )
 
         def did_key_of(kid: str) -> dict[str, Any]:
             from passport.did.resolver import resolve_method
@@ -206,7 +228,17 @@ class World:
 
     # -- the verifier --
 
-    def verifier_runtime(self, directory: Path, *, policy: str | Path = "retail.toml", did_ethr: bool = False, chain: bool = True, status_fetcher: Any = None, webhook: Any = None, **settings: Any) -> Any:
+    def verifier_runtime(
+        self,
+        directory: Path,
+        *,
+        policy: str | Path = "retail.toml",
+        did_ethr: bool = False,
+        chain: bool = True,
+        status_fetcher: Any = None,
+        webhook: Any = None,
+        **settings: Any,
+    ) -> Any:
         from passport.verifier.policy import load_policy
         from verifier_service.deps import build_runtime
         from verifier_service.settings import VerifierKeys, VerifierSettings, api_key_hash
@@ -269,7 +301,19 @@ def _disclosed_view(sd_jwt: str, issuer_key: Any) -> dict[str, Any]:
     return dict(result.payload)
 
 
-def make_bank(world: World | None, name: str, *, accredit: bool, jurisdiction: str, types: list[str], chain: Chain | None = None, deployment: Deployment | None = None, clock: FixedClock | None = None, tmp: Path | None = None, resolver: Any = None) -> Bank:
+def make_bank(
+    world: World | None,
+    name: str,
+    *,
+    accredit: bool,
+    jurisdiction: str,
+    types: list[str],
+    chain: Chain | None = None,
+    deployment: Deployment | None = None,
+    clock: FixedClock | None = None,
+    tmp: Path | None = None,
+    resolver: Any = None,
+) -> Bank:
     chain = chain or world.chain  # type: ignore[union-attr]
     deployment = deployment or world.deployment  # type: ignore[union-attr]
     clock = clock or world.clock  # type: ignore[union-attr]
@@ -293,7 +337,9 @@ def make_bank(world: World | None, name: str, *, accredit: bool, jurisdiction: s
     )
     app = create_app(
         settings,
-        runtime_factory=lambda s: build_issuer_runtime(s, keys=keys, clock=clock, resolver=resolver),
+        runtime_factory=lambda s: build_issuer_runtime(
+            s, keys=keys, clock=clock, resolver=resolver
+        ),
     )
     client = test_client(app, ISSUER_URL)
     client.__enter__()
@@ -324,10 +370,54 @@ def make_world(tmp: Path) -> World:
     chain = Chain.embedded()
     deployment = deploy(chain, chain.accounts[0])
     clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
-    ethr = EthrDidResolver.for_chain(chain, deployment.addresses["DIDRegistry"], chain_id=deployment.chain_id)
+    ethr = EthrDidResolver.for_chain(
+        chain, deployment.addresses["DIDRegistry"], chain_id=deployment.chain_id
+    )
     resolver = default_resolver(clock=clock, extra_methods={"ethr": ethr})
-    bank = make_bank(None, "Bank of Formosa", accredit=True, jurisdiction="TW", types=TYPES, chain=chain, deployment=deployment, clock=clock, tmp=tmp, resolver=resolver)
-    return World(tmp, chain, deployment, clock, bank, TrustRegistryClient(chain, deployment), resolver)
+    bank = make_bank(
+        None,
+        "Bank of Formosa",
+        accredit=True,
+        jurisdiction="TW",
+        types=TYPES,
+        chain=chain,
+        deployment=deployment,
+        clock=clock,
+        tmp=tmp,
+        resolver=resolver,
+    )
+    return World(
+        tmp, chain, deployment, clock, bank, TrustRegistryClient(chain, deployment), resolver
+    )
 
 
-__all__ = ["Bank", "Holder", "World", "catch_up", "make_world", "replace"]
+API = {"Authorization": "Bearer test-api-key"}
+
+
+def new_request(client: Any, **body: Any) -> dict[str, Any]:
+    """``POST /api/requests`` with the test API key; returns the created request."""
+    response = client.post("/api/requests", json=body, headers=API)
+    assert response.status_code == 200, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def decision(client: Any, session_id: str) -> dict[str, Any]:
+    """``GET /api/sessions/{id}``: the stored decision and report."""
+    response = client.get(f"/api/sessions/{session_id}", headers=API)
+    assert response.status_code == 200, response.text
+    view: dict[str, Any] = response.json()
+    return view
+
+
+__all__ = [
+    "API",
+    "decision",
+    "new_request",
+    "Bank",
+    "Holder",
+    "World",
+    "catch_up",
+    "make_world",
+    "replace",
+]
