@@ -176,9 +176,9 @@ class Held:
 def _exists(view: Any, path: Sequence[Any]) -> bool:
     node = view
     for segment in path:
-        if isinstance(segment, str) and isinstance(node, Mapping) and segment in node:
-            node = node[segment]
-        elif isinstance(segment, int) and isinstance(node, list) and segment < len(node):
+        in_object = isinstance(segment, str) and isinstance(node, Mapping) and segment in node
+        in_array = isinstance(segment, int) and isinstance(node, list) and segment < len(node)
+        if in_object or in_array:
             node = node[segment]
         else:
             return False
@@ -397,7 +397,7 @@ def post_form(http: httpx.Client, url: str, params: Mapping[str, str]) -> httpx.
 
 
 def response_params(request: Request, vp_token: Mapping[str, Any]) -> dict[str, str]:
-    """Section 8.2/8.3: the form of ``direct_post``, or ``response`` = JWE of ``direct_post.jwt``."""
+    """Section 8.2/8.3: the ``direct_post`` form, or ``response`` = JWE (``direct_post.jwt``)."""
     inner = {"vp_token": dict(vp_token), "state": request.state}
     if request.response_mode == "direct_post.jwt":
         return {"response": encrypt_response(inner, request.encryption_jwk())}
