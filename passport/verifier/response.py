@@ -330,7 +330,16 @@ def _verify_one(query_id: str, fmt: str, item: Any, options: Any) -> _Presented:
         if not isinstance(item, str):
             return _Presented(query_id, fmt, _wrong(fmt))
         report = verify(item, options)
-        if report.format != "vc+sd-jwt presentation" and report.status is not ReportStatus.INVALID:
+        if report.format == "vc+sd-jwt" and report.status is not ReportStatus.INVALID:
+            # it ends with '~': a credential without its key binding, not a presentation
+            report.failed(
+                "holder_proof",
+                "kb_missing",
+                "The presentation has no key-binding JWT over this request's nonce.",
+            )
+        elif (
+            report.format != "vc+sd-jwt presentation" and report.status is not ReportStatus.INVALID
+        ):
             report.failed("format", "presentation_format_mismatch", "Expected a vc+sd-jwt.")
         subject = report.subject
         claims = {k: subject[k] for k in ("issuer", "type", "credentialSubject") if k in subject}
@@ -461,6 +470,12 @@ def evaluate(
             report.credentials.append(one.report)
             presented.append(one)
 
+    # The query, the holder and the policy are checked against what verified (or could not be
+    # fully checked but was read); a presentation that failed, or whose claims could not be
+    # read (its issuer's key was unreachable), already decided the response.
+    rejected = any(p.report.status is ReportStatus.INVALID for p in presented) or any(
+        not p.claims for p in presented
+    )
     candidates: dict[str, list[Any]] = {}
     for p in presented:
         candidates.setdefault(p.query_id, []).append(
@@ -469,7 +484,8 @@ def evaluate(
     for query_id in vp_token:
         if query_id not in candidates:
             candidates[query_id] = [Candidate(format="unknown", claims={})]
-    report.run("dcql", lambda: check_response(query, candidates))
+    if not rejected:
+        report.run("dcql", lambda: check_response(query, candidates))
 
     over = {p.query_id: _over_disclosed(p, pending.dcql) for p in presented}
     over = {k: v for k, v in over.items() if v}
@@ -495,7 +511,7 @@ def evaluate(
                 details={"holders": len(holders)},
             )
 
-    if presented:
+    if presented and not rejected:
         report.run("same_holder", same_holder)
 
     sign_counts: dict[str, int] = {}
@@ -526,7 +542,8 @@ def evaluate(
                 sign_counts[cred_id] = count
 
     retained = {p.query_id: _retained(p, pending.dcql) for p in presented}
-    _policy_checks(report, policy, presented, retained, ctx.now)
+    if not rejected:
+        _policy_checks(report, policy, presented, retained, ctx.now)
     return _decide(report, retained, sign_counts, holder)
 
 

@@ -41,6 +41,7 @@ class AnchoredStatus(Protocol):
         self, issuer: str, list_url: str, credential: Mapping[str, Any]
     ) -> int: ...
 
+
 _STATUS_CODES = {
     "suspended": "accreditation_suspended",
     "revoked": "accreditation_revoked",

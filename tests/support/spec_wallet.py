@@ -303,17 +303,21 @@ def fido_presentation(
     nonce: str,
     client_id: str,
     challenge: bytes | None = None,
+    allow_credentials: bool = True,
 ) -> dict[str, Any]:
     from passport.di.eddsa import sign
 
     subject = fido_vc["credentialSubject"]
     rp_id = subject["rpId"]
-    options = {
+    options: dict[str, Any] = {
         "challenge": b64u(challenge or fido_challenge(nonce, client_id)),
         "rpId": rp_id,
-        "allowCredentials": [{"type": "public-key", "id": subject["authenticatorCredentialId"]}],
         "userVerification": "required",
     }
+    if allow_credentials:
+        options["allowCredentials"] = [
+            {"type": "public-key", "id": subject["authenticatorCredentialId"]}
+        ]
     device.credential, assertion = device.authenticator.get_assertion(
         device.credential, options, origin=f"https://{rp_id}"
     )

@@ -104,12 +104,12 @@ class Bank:
         begun = self.client.post("/fido/registration/options", headers=auth).json()
         authenticator = SoftwareAuthenticator()
         credential, attestation = authenticator.make_credential(
-            begun["publicKey"], origin=ISSUER_URL
+            begun["publicKey"], origin=self.settings.base_url
         )
         binding = create_did_binding_jwt(
             holder_key,
             challenge=b64url_decode(begun["publicKey"]["challenge"]),
-            audience=ISSUER_URL,
+            audience=self.settings.base_url,
             iat=self.runtime.ctx.now(),
             credential_id=attestation.credential_id,
         )
@@ -128,6 +128,14 @@ class Bank:
 
     def close(self) -> None:
         self.client.__exit__(None, None, None)
+
+
+@dataclass
+class _Closing:
+    bank: Bank
+
+    def __exit__(self, *args: Any) -> None:
+        self.bank.close()
 
 
 @dataclass
@@ -151,6 +159,11 @@ class World:
     trust: TrustRegistryClient
     resolver: Any
     closers: list[Any] = field(default_factory=list)
+    banks: list[Bank] = field(default_factory=list)
+
+    def status_fetcher(self) -> Any:
+        """Status lists fetched from whichever in-process bank serves the URL's host."""
+        return _BankRouter(self)
 
     # -- parties --
 
@@ -161,10 +174,19 @@ class World:
         accredit: bool = True,
         jurisdiction: str = "TW",
         types: list[str] | None = None,
+        **context: Any,
     ) -> Bank:
-        return make_bank(
-            self, name, accredit=accredit, jurisdiction=jurisdiction, types=types or TYPES
+        """Another bank on the chain, with its own URL (so its status lists are its own)."""
+        bank = make_bank(
+            self,
+            name,
+            accredit=accredit,
+            jurisdiction=jurisdiction,
+            types=types or TYPES,
+            **context,
         )
+        self.banks.append(bank)
+        return bank
 
     def holder(self, bank: Bank | None = None, customer: str = "TW-0001") -> Holder:
         bank = bank or self.bank
@@ -237,6 +259,7 @@ class World:
         chain: bool = True,
         status_fetcher: Any = None,
         webhook: Any = None,
+        resolver: Any = ...,
         **settings: Any,
     ) -> Any:
         from passport.verifier.policy import load_policy
@@ -265,15 +288,13 @@ class World:
         }
         args.update(settings)
         verifier_settings = VerifierSettings(**args)
-        from passport.status.fetch import LocalFirstFetcher
-
         return build_runtime(
             verifier_settings,
             keys=keys,
             clock=self.clock,
             chain=(self.deployment, self.chain) if chain else None,
-            resolver=self.resolver,
-            status_fetcher=status_fetcher or LocalFirstFetcher(client=self.bank.client),
+            resolver=self.resolver if resolver is ... else resolver,
+            status_fetcher=status_fetcher or self.status_fetcher(),
             webhook=webhook,
             policy=load_policy(path),
         )
@@ -290,7 +311,26 @@ class World:
     def close(self) -> None:
         for c in self.closers:
             c.__exit__(None, None, None)
-        self.bank.close()
+        for bank in self.banks:
+            bank.close()
+
+
+class _BankRouter:
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def fetch(self, url: str) -> Any:
+        from urllib.parse import urlsplit
+
+        from passport.status.fetch import LocalFirstFetcher
+
+        host = urlsplit(url).netloc
+        for bank in self.world.banks:
+            if urlsplit(bank.settings.base_url).netloc == host:
+                return LocalFirstFetcher(client=bank.client).fetch(url)
+        from passport.errors import CouldNotCheckError
+
+        raise CouldNotCheckError("status_list_unavailable", f"No bank serves {url}.")
 
 
 def _disclosed_view(sd_jwt: str, issuer_key: Any) -> dict[str, Any]:
@@ -313,6 +353,7 @@ def make_bank(
     clock: FixedClock | None = None,
     tmp: Path | None = None,
     resolver: Any = None,
+    **context: Any,
 ) -> Bank:
     chain = chain or world.chain  # type: ignore[union-attr]
     deployment = deployment or world.deployment  # type: ignore[union-attr]
@@ -325,23 +366,25 @@ def make_bank(
     controller.publish_ed25519_assertion_key(keys.signing.public_key)
     did = controller.did
     vm = find_own_method(resolver, did, keys.signing.public_key, "assertionMethod").id
-    directory = tmp / f"bank-{secrets.token_hex(4)}"
+    tag = secrets.token_hex(4)
+    directory = tmp / f"bank-{tag}"
     directory.mkdir()
+    base_url = ISSUER_URL if world is None else f"https://bank-{tag}.example"
     settings = IssuerSettings(
         config_dir=directory,
         name=name,
         did=did,
         verification_method=vm,
-        base_url=ISSUER_URL,
+        base_url=base_url,
         anchor_interval_seconds=0,
     )
     app = create_app(
         settings,
         runtime_factory=lambda s: build_issuer_runtime(
-            s, keys=keys, clock=clock, resolver=resolver
+            s, keys=keys, clock=clock, resolver=resolver, **context
         ),
     )
-    client = test_client(app, ISSUER_URL)
+    client = test_client(app, base_url)
     client.__enter__()
     runtime = app.state.runtime
     import_customers(runtime.db, runtime.ctx, load_customer_file(SAMPLE))
@@ -386,9 +429,11 @@ def make_world(tmp: Path) -> World:
         tmp=tmp,
         resolver=resolver,
     )
-    return World(
+    world = World(
         tmp, chain, deployment, clock, bank, TrustRegistryClient(chain, deployment), resolver
     )
+    world.banks.append(bank)
+    return world
 
 
 API = {"Authorization": "Bearer test-api-key"}
