@@ -15,12 +15,19 @@ CLASSES = {
     "PassportError",
 }
 # Codes raised through a variable rather than a literal.
-INDIRECT = {"revoked", "suspended"}
+INDIRECT = {
+    "revoked",
+    "suspended",
+    "accreditation_suspended",
+    "accreditation_revoked",
+    "accreditation_expired",
+    "accreditation_not_yet_valid",
+}
 
 
 def raised_codes() -> set[str]:
     codes = set(INDIRECT)
-    packages = ("passport", "passport_cli", "issuer_service")
+    packages = ("passport", "passport_cli", "issuer_service", "verifier_service")
     for path in [p for pkg in packages for p in (ROOT / pkg).rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call) or not node.args:
