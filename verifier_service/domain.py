@@ -584,7 +584,7 @@ def purge(runtime: Runtime, *, older_than_days: int | None = None) -> dict[str, 
     now = runtime.clock.now()
     cutoff = now - timedelta(days=days)
     with runtime.db.transaction() as session:
-        result = session.execute(delete(SessionRecord).where(SessionRecord.created_at < cutoff))
+        result = session.execute(delete(SessionRecord).where(SessionRecord.created_at <= cutoff))
         count = int(result.rowcount)  # type: ignore[attr-defined]
         append_audit(
             session,

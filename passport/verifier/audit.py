@@ -162,12 +162,9 @@ def verify_chain(
                     "The entry's content does not match its hash.",
                 )
             )
-        elif entry.prev_hash != prev_hash and entry.seq >= expected_seq:
-            code = "audit_chain_broken" if entry.seq == expected_seq else "audit_entry_missing"
-            if entry.seq == expected_seq and any(
-                p.code == "audit_entry_reordered" for p in problems
-            ):
-                code = "audit_entry_reordered"
+        elif entry.prev_hash != prev_hash and entry.seq == expected_seq:
+            reordered = any(p.code == "audit_entry_reordered" for p in problems)
+            code = "audit_entry_reordered" if reordered else "audit_chain_broken"
             problems.append(
                 AuditProblem(entry.seq, code, "The entry does not link to the entry before it.")
             )
