@@ -35,7 +35,7 @@ __all__ = ["AccreditationChecker", "AnchoredStatus", "ChainCheckedStatusFetcher"
 
 
 class AnchoredStatus(Protocol):
-    """What ``ChainCheckedStatusFetcher`` needs of the status registry (``StatusRegistryClient``)."""
+    """What ``ChainCheckedStatusFetcher`` needs of the ``StatusRegistryClient``."""
 
     def check_status_list(
         self, issuer: str, list_url: str, credential: Mapping[str, Any]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -457,9 +457,10 @@ def insufficient_funds(c: Case) -> Any:
 
 
 def _with_policy(c: Case, text: str) -> Any:
+    import tomllib
+
     from passport.verifier.policy import parse_policy
     from verifier_service.domain import create_session
-    import tomllib
 
     runtime = c.client.app.state.runtime
     created = create_session(runtime, channel="api", policy=parse_policy(tomllib.loads(text)))
