@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -191,7 +192,7 @@ def create_session(
     policy = policy or runtime.policy
     identity = _identity(runtime)
     now = runtime.clock.now()
-    session_id = random_token(18)
+    session_id = secrets.token_hex(16)  # hex: safe in URLs, file names and CLI arguments
     mode = response_mode or runtime.settings.response_mode
     request_uri, response_uri, page_url = _urls(runtime, session_id)
     jwk = new_encryption_key() if mode == DIRECT_POST_JWT else None
