@@ -12,6 +12,7 @@ every worker reads the same database, so one flow may hit any of them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -79,6 +80,7 @@ def create_app(
             "policy": runtime.policy.name,
             "client_id_prefix": runtime.settings.client_id_prefix,
             "chain": runtime.chain.configured,
+            "worker": os.getpid(),
         }
 
     return app

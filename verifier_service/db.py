@@ -34,7 +34,7 @@ from sqlalchemy.orm import (
 from issuer_service.db import UTCDateTime, make_engine
 from passport.errors import ConfigurationError, CouldNotCheckError
 
-__all__ = ["AuditHead", "AuditRecord", "Base", "Database", "SessionRecord", "SignCount"]
+__all__ = ["AuditHead", "AuditRecord", "Base", "Database", "Meta", "SessionRecord", "SignCount"]
 
 
 class Base(DeclarativeBase):
@@ -81,6 +81,16 @@ class SignCount(Base):
     credential_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime]
+
+
+class Meta(Base):
+    """Small shared values: ``cache_epoch`` changes on ``verifier sync`` so every worker
+    drops its cached chain state and status lists before its next verification."""
+
+    __tablename__ = "verifier_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class AuditRecord(Base):

@@ -55,6 +55,16 @@ class ChainLink:
         self._status_registry: Any = None
         self._ethr: Any = None
 
+    def drop_caches(self) -> None:
+        """Forget cached trust answers and did:ethr state (no chain call: works while it is
+        down, and the next verification asks the chain again)."""
+        with self._lock:
+            self._accreditation = None
+            self._ethr = None
+            self._status_registry = None
+            if self.settings.deployment is not None:
+                self._pair = None  # reconnect: the node may have moved or restarted
+
     @property
     def configured(self) -> bool:
         return self._pair is not None or self.settings.deployment is not None
@@ -168,6 +178,15 @@ class Runtime:
     chain: ChainLink
     clock: Clock
     webhook: Webhook | None = None
+    cache_epoch: str | None = None
+
+    def drop_caches(self) -> None:
+        """After ``verifier sync`` (seen through the database's cache epoch)."""
+        self.status_fetcher.refresh()
+        invalidate = getattr(self.resolver, "invalidate", None)
+        if callable(invalidate):
+            invalidate()
+        self.chain.drop_caches()
 
     def accreditation(self, policy: Policy) -> Any:
         return _PolicyAccreditation(self.chain, policy) if self.chain.configured else None

@@ -42,7 +42,7 @@ from passport.verifier.response import (
     open_response,
     parse_form,
 )
-from verifier_service.db import AuditHead, AuditRecord, SessionRecord, SignCount
+from verifier_service.db import AuditHead, AuditRecord, Meta, SessionRecord, SignCount
 from verifier_service.deps import Runtime
 
 __all__ = [
@@ -367,6 +367,10 @@ def receive_response(
         pending = _pending(record)
         policy_data = record.policy
         status = record.status
+        epoch = session.get(Meta, "cache_epoch")
+    if epoch is not None and epoch.value != runtime.cache_epoch:
+        runtime.drop_caches()  # `verifier sync` ran since this worker last looked
+        runtime.cache_epoch = epoch.value
     if status != DecisionStatus.PENDING.value:
         _audit_refusal(runtime, session_id, "response_replayed", now)
         raise VerdictError(
@@ -599,17 +603,23 @@ def purge(runtime: Runtime, *, older_than_days: int | None = None) -> dict[str, 
 
 
 def sync(runtime: Runtime, status_urls: Sequence[str] = ()) -> dict[str, Any]:
-    """Drop cached chain answers and status lists, reconnect, and fetch the given lists again.
+    """Make every worker drop its cached chain answers, DID documents and status lists (a new
+    cache epoch in the database), reconnect, and fetch and check the given lists.
 
-    Raises CouldNotCheckError ``rpc_unavailable`` when the chain cannot be reached."""
+    Raises CouldNotCheckError ``rpc_unavailable`` when the chain cannot be reached (the
+    caches are dropped all the same)."""
     out: dict[str, Any] = {"chain": None, "status_lists": []}
-    runtime.status_fetcher.refresh()
-    invalidate = getattr(runtime.resolver, "invalidate", None)
-    if callable(invalidate):
-        invalidate()
+    with runtime.db.transaction() as session:  # every worker drops its caches
+        epoch = session.get(Meta, "cache_epoch")
+        value = secrets.token_hex(8)
+        if epoch is None:
+            session.add(Meta(key="cache_epoch", value=value))
+        else:
+            epoch.value = value
+    out["cache_epoch"] = value
+    runtime.drop_caches()
     if runtime.chain.configured:
         deployment, chain = runtime.chain.connect()
-        runtime.chain.accreditation().refresh()
         out["chain"] = {"chain_id": deployment.chain_id, "block": chain.block_number()}
     for url in status_urls:
         runtime.status_fetcher.fetch(url)
