@@ -107,8 +107,10 @@ class AccreditationChecker:
         vct_types: Mapping[str, str] | None = None,
         clock: Clock | None = None,
         ttl: float = 300.0,
+        past_margin: float = 120.0,
     ) -> None:
         self.trust = trust
+        self.past_margin = past_margin
         self.accepted_types = tuple(accepted_types)
         self.accepted_jurisdictions = tuple(accepted_jurisdictions)
         self.vct_types = dict(vct_types or {})
@@ -164,7 +166,10 @@ class AccreditationChecker:
         return answer
 
     def _status_past(self, address: str, name: str, at: datetime, now: datetime) -> str:
-        if (now - at).total_seconds() < self.ttl:  # recent: may still change, ask again
+        # The registry never rewrites the past (suspensions, revocations and accreditations
+        # take effect from their block's time), so an answer about a moment well behind the
+        # chain's clock is final; a moment within the clock skew is asked again.
+        if (now - at).total_seconds() < self.past_margin:
             return self.trust.status(address, name, at)
         key = (address, name, int(at.timestamp()))
         with self._lock:
@@ -284,6 +289,7 @@ class ChainCheckedStatusFetcher:
         self.ttl = ttl
         self._lists: dict[str, _Cached] = {}
         self._anchored: dict[tuple[str, bytes], _Cached] = {}
+        self._digests: dict[int, tuple[Mapping[str, Any], bytes]] = {}
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -310,8 +316,14 @@ class ChainCheckedStatusFetcher:
 
         if not isinstance(credential, Mapping):
             raise MalformedError("status_list_malformed", "The status list is not a JSON object.")
-        digest = status_list_digest(credential)
-        key = (url, digest)
+        digest = self._digests.get(id(credential))
+        if digest is None or digest[0] is not credential:  # a list object not seen yet
+            digest = (credential, status_list_digest(credential))
+            with self._lock:
+                if len(self._digests) > 256:
+                    self._digests.clear()
+                self._digests[id(credential)] = digest
+        key = (url, digest[1])
         with self._lock:
             hit = self._anchored.get(key)
         if hit is not None and (now - hit.at).total_seconds() < self.ttl:
