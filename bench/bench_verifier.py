@@ -142,7 +142,8 @@ def main() -> None:
 
     print("== bench_verifier: full onboarding verification (warm)")
     print(
-        f"full verifications/s (KYC + statement SD-JWT, FIDO VP + WebAuthn, status, accreditation, policy): {rate:,.1f}"
+        "full verifications/s (KYC + statement SD-JWT, FIDO VP + WebAuthn, status, "
+        f"accreditation, policy): {rate:,.1f}"
     )
     print(f"raw limit for the same signatures (6 Ed25519 + 1 P-256 verify): {raw_rate:,.1f}/s")
     print(f"share of the raw limit: {100 * rate / raw_rate:.1f}% (target >= 35%)")
