@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, Integer, String, Text, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -173,9 +173,20 @@ class Database:
         if create:
             try:
                 Base.metadata.create_all(self.engine)
-            except OperationalError as exc:
+            except (OperationalError, IntegrityError, ProgrammingError) as exc:
                 if "already exists" not in str(exc):  # two workers creating at once
                     raise
+            self._ensure_audit_head()
+
+    def _ensure_audit_head(self) -> None:
+        """The audit head row exists before the first append, so concurrent writers only
+        ever lock it (never race to insert it)."""
+        try:
+            with self.sessions.begin() as session:
+                if session.get(AuditHead, 1) is None:
+                    session.add(AuditHead(id=1, seq=0, hash="0" * 64))
+        except IntegrityError:
+            pass  # another process inserted it first
 
     def dispose(self) -> None:
         self.engine.dispose()
