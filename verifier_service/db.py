@@ -14,8 +14,6 @@ once the response is processed; ``purge`` deletes sessions past the retention pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -28,11 +26,11 @@ from sqlalchemy.orm import (
     Session,
     UOWTransaction,
     mapped_column,
-    sessionmaker,
 )
 
+from issuer_service.db import Database as IssuerDatabase
 from issuer_service.db import UTCDateTime, make_engine
-from passport.errors import ConfigurationError, CouldNotCheckError
+from passport.errors import ConfigurationError
 
 __all__ = ["AuditHead", "AuditRecord", "Base", "Database", "Meta", "SessionRecord", "SignCount"]
 
@@ -164,19 +162,22 @@ for _statement in (
     )
 
 
-class Database:
-    """An engine and its sessions; ``transaction()`` commits all or nothing."""
+class Database(IssuerDatabase):
+    """An engine and its sessions (``transaction()`` commits all or nothing and raises
+    CouldNotCheckError ``database_unavailable``, as the issuer's), on the verifier's schema."""
 
     def __init__(self, url: str, *, create: bool = True) -> None:
-        self.engine = make_engine(url)
-        self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
+        super().__init__(make_engine(url))
         if create:
-            try:
-                Base.metadata.create_all(self.engine)
-            except (OperationalError, IntegrityError, ProgrammingError) as exc:
-                if "already exists" not in str(exc):  # two workers creating at once
-                    raise
-            self._ensure_audit_head()
+            self.create_all()
+
+    def create_all(self) -> None:
+        try:
+            Base.metadata.create_all(self.engine)
+        except (OperationalError, IntegrityError, ProgrammingError) as exc:
+            if "already exists" not in str(exc):  # two workers creating at once
+                raise
+        self._ensure_audit_head()
 
     def _ensure_audit_head(self) -> None:
         """The audit head row exists before the first append, so concurrent writers only
@@ -187,22 +188,3 @@ class Database:
                     session.add(AuditHead(id=1, seq=0, hash="0" * 64))
         except IntegrityError:
             pass  # another process inserted it first
-
-    def dispose(self) -> None:
-        self.engine.dispose()
-
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """Raises CouldNotCheckError ``database_unavailable`` (locked or unreachable)."""
-        session = self.sessions()
-        try:
-            with session.begin():
-                yield session
-        except OperationalError as exc:
-            raise CouldNotCheckError(
-                "database_unavailable",
-                "The database is locked or unreachable; retry shortly.",
-                details={"error": type(exc.orig).__name__ if exc.orig else "OperationalError"},
-            ) from exc
-        finally:
-            session.close()

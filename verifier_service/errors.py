@@ -12,14 +12,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from issuer_service.errors import problem
 from passport.errors import (
     ConfigurationError,
     CouldNotCheckError,
@@ -32,7 +31,6 @@ __all__ = ["install_error_handlers", "problem", "status_of"]
 
 log = logging.getLogger("verifier_service")
 
-ERRORS_DOC = "https://github.com/digital-financial-passport/docs/errors.md"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 #: HTTP status by code where it is not the branch's default (400 for malformed input and
@@ -60,21 +58,6 @@ def status_of(err: PassportError) -> int:
     if isinstance(err, ConfigurationError):
         return 500
     return 400
-
-
-def problem(
-    status: int, code: str, detail: str, details: Mapping[str, Any] | None = None
-) -> JSONResponse:
-    body: dict[str, Any] = {
-        "type": f"{ERRORS_DOC}#{code}",
-        "title": code.replace("_", " "),
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    if details:
-        body["details"] = dict(details)
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
 def _wallet_error(status: int, code: str, message: str) -> JSONResponse:
