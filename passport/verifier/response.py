@@ -141,6 +141,35 @@ class Decision:
 
 # --- step 1 and 2: the body ------------------------------------------------------------------
 
+#: Nesting deeper than this is refused before any JSON parser sees it (a deep document would
+#: drive the recursive parsers into the C stack once a library raised the recursion limit).
+MAX_JSON_DEPTH = 64
+
+
+def check_json_depth(text: str, *, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise MalformedError ``json_too_deep`` when ``text`` nests arrays/objects deeper than
+    ``limit`` (strings are skipped; one linear pass, no recursion)."""
+    depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                raise MalformedError(
+                    "json_too_deep", f"The response nests JSON deeper than {limit} levels."
+                )
+        elif ch in "]}":
+            depth -= 1
+
 
 def parse_form(body: bytes, content_type: str | None, *, max_bytes: int) -> dict[str, str]:
     """The form parameters of a direct_post body.
@@ -171,6 +200,8 @@ def parse_form(body: bytes, content_type: str | None, *, max_bytes: int) -> dict
         out[name] = values[0]
     if not out:
         raise MalformedError("form_malformed", "The response body is empty.")
+    for value in out.values():
+        check_json_depth(value)
     return out
 
 
@@ -211,6 +242,7 @@ def _decrypt(token: str, jwk: Mapping[str, Any]) -> dict[str, Any]:
             f"The response cannot be decrypted with this request's key ({type(exc).__name__}).",
         ) from None
     try:
+        check_json_depth((plaintext or b"").decode("utf-8"))
         params = json.loads(plaintext or b"")
     except (ValueError, UnicodeDecodeError):
         raise MalformedError(

@@ -478,6 +478,10 @@ def repeated_parameter(c: Case) -> Any:
     )
 
 
+def deeply_nested_json(c: Case) -> Any:
+    return c.post_params({"vp_token": "[" * 20_000 + "]" * 20_000, "state": c.request.state})
+
+
 def body_over_the_size_limit(c: Case) -> Any:
     return c.post_params({"vp_token": "x" * 300_000, "state": c.request.state})
 
@@ -527,6 +531,7 @@ CASES: list[tuple[Callable[[Case], Any], str, list[str]]] = [
     (kb_over_other_disclosures, "direct_post", ["kb_sd_hash_mismatch"]),
     (fido_answered_with_a_string, "direct_post", ["presentation_format_mismatch"]),
     (repeated_parameter, "direct_post", ["form_malformed"]),
+    (deeply_nested_json, "direct_post", ["json_too_deep"]),
     (body_over_the_size_limit, "direct_post", ["body_too_large"]),
     (wrong_content_type, "direct_post", ["content_type_unsupported"]),
 ]
