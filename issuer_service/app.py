@@ -8,7 +8,8 @@ thread calling ``issuer_service.anchoring.anchor_pending`` every
 Endpoints: ``/.well-known/openid-credential-issuer``, ``/.well-known/oauth-authorization-
 server``, ``POST /token``, ``POST /nonce``, ``POST /credential``, ``GET /status/{list_id}``,
 ``POST /fido/registration/options`` and ``/fido/registration`` (FIDO enrollment),
-``GET /health``.
+``GET /health``. Every request first meets ``limits.RequestLimits`` (body size, media type,
+JSON depth: ``settings.max_body_bytes``, ``settings.max_json_depth``).
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def create_app(
     read when the app starts, not now). ``runtime_factory`` (tests) replaces
     ``deps.build_runtime``; ``registry_factory`` replaces the chain connection."""
     from issuer_service.errors import install_error_handlers
+    from issuer_service.limits import Limits, RequestLimits
     from issuer_service.routers import credential, fido, nonce, status, token, wellknown
 
     @asynccontextmanager
@@ -152,6 +154,9 @@ def create_app(
         resolved = settings or get_settings()
         runtime = (runtime_factory or build_runtime)(resolved)
         app.state.runtime = runtime
+        from issuer_service.offer_files import sweep
+
+        sweep(runtime.db, runtime.settings.config_dir, runtime.ctx.now())  # stale offer QRs
         worker: AnchorWorker | None = None
         if resolved.anchor_interval_seconds > 0 and (
             resolved.deployment is not None or registry_factory is not None
@@ -174,6 +179,15 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+
+    def limits(scope: Any) -> Limits:
+        runtime = getattr(scope["app"].state, "runtime", None)
+        resolved = runtime.settings if runtime is not None else settings
+        if resolved is None:
+            return Limits()
+        return Limits(resolved.max_body_bytes, resolved.max_json_depth)
+
+    app.add_middleware(RequestLimits, limits=limits)
     for module in (wellknown, token, nonce, credential, status, fido):
         app.include_router(module.router)
 

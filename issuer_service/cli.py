@@ -376,6 +376,8 @@ def offer(
 
     if kind not in OFFER_TYPES:
         raise MalformedError("option_invalid", f"--type {kind!r}: one of {', '.join(OFFER_TYPES)}.")
+    from issuer_service.offer_files import offer_png_path, sweep, write_png
+
     runtime = _runtime(config)
     try:
         created = create_offer(
@@ -385,11 +387,11 @@ def offer(
             configuration_id=OFFER_TYPES[kind],
             account_id=account,
         )
-        png = png or runtime.settings.config_dir / "offers" / f"{created.offer_id}.png"
+        sweep(runtime.db, runtime.settings.config_dir, runtime.ctx.now())
+        png = png or offer_png_path(runtime.settings.config_dir, created.offer_id)
     finally:
         runtime.close()
-    png.parent.mkdir(parents=True, exist_ok=True)
-    _write_png(created.uri, png)
+    write_png(_qr(created.uri).make_image(), png)  # mode 0600: it holds the pre-authorized code
     if as_json:
         data = created.as_dict()
         data["png"] = str(png)
@@ -420,14 +422,6 @@ def _print_qr(data: str) -> None:
     _qr(data).print_ascii(out=sys.stdout, tty=sys.stdout.isatty())
 
 
-def _write_png(data: str, path: Path) -> None:
-    from passport.errors import MalformedError
-
-    image = _qr(data).make_image()
-    try:
-        image.save(str(path))
-    except OSError as exc:
-        raise MalformedError("file_unwritable", f"{path}: cannot write it ({exc}).") from None
 
 
 # --- status changes -------------------------------------------------------------------------

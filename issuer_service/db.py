@@ -77,6 +77,7 @@ __all__ = [
     "Base",
     "BalanceEntry",
     "ChainJob",
+    "CredentialDelivery",
     "Customer",
     "Database",
     "FidoCeremony",
@@ -215,6 +216,20 @@ class Offer(Base):
 
     customer: Mapped[Customer] = relationship()
     account: Mapped[Account | None] = relationship()
+
+
+class CredentialDelivery(Base):
+    """The credential issued for an offer, sealed (XSalsa20-Poly1305 under a key derived from
+    the issuer's data key) and kept only while the offer's access token lives, so that a
+    wallet whose HTTP response was lost can ask again (``issuer_service.redelivery``).
+    Deleted by ``purge_expired`` once the token has expired."""
+
+    __tablename__ = "credential_deliveries"
+
+    offer_pk: Mapped[str] = mapped_column(ForeignKey("offers.id"), primary_key=True)
+    holder_did: Mapped[str] = mapped_column(Text)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Nonce(Base):

@@ -112,7 +112,17 @@ def build_runtime(
     except BaseException:
         db.dispose()
         raise
-    return Runtime(settings, keys, db, ctx, resolver or default_resolver())
+    resolver = resolver or default_resolver(**resolver_options(settings))
+    return Runtime(settings, keys, db, ctx, resolver)
+
+
+def resolver_options(settings: IssuerSettings) -> dict[str, Any]:
+    """The DID resolution policy of ``settings``: did:web to public https hosts only, unless
+    ``did_web_allow_loopback`` (tests, local demos) also allows 127.0.0.1 over http."""
+    from passport.did.policy import DEFAULT_POLICY, DidWebPolicy
+
+    policy = DidWebPolicy.loopback() if settings.did_web_allow_loopback else DEFAULT_POLICY
+    return {"did_web_policy": policy}
 
 
 def connect_chain(settings: IssuerSettings, *, timeout: float = 10.0) -> tuple[Deployment, Chain]:

@@ -55,10 +55,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from issuer_service import redelivery
 from issuer_service.db import (
     Account,
     AuditEvent,
     ChainJob,
+    CredentialDelivery,
     Customer,
     Database,
     FidoCeremony,
@@ -762,13 +764,15 @@ def _nonce_consumer(session: Session, now: datetime) -> Callable[[str], bool]:
     return consume
 
 
-def _offer_for_token(session: Session, access_token: str, now: datetime) -> Offer:
+def _offer_for_token(
+    session: Session, access_token: str, now: datetime, states: tuple[str, ...] = ("redeemed",)
+) -> Offer:
     offer = session.scalar(
         select(Offer).where(Offer.access_token_hash == hash_secret(access_token)).with_for_update()
     )
     if (
         offer is None
-        or offer.state != "redeemed"
+        or offer.state not in states
         or offer.token_expires_at is None
         or now >= offer.token_expires_at
     ):
@@ -1015,7 +1019,9 @@ def issue_credential(
     ``passport.exchange.oid4vci.parse_credential_request``: the access token must be live
     and unused, the configuration the one offered, the key proof valid with a live
     ``c_nonce`` (consumed in this transaction); then ``issue_to_holder``'s steps. All or
-    nothing: on any error no nonce, token, status index or record is used up.
+    nothing: on any error no nonce, token, status index or record is used up. A retry with
+    the same token and holder key while the token lives returns the credential already
+    issued (``issuer_service.redelivery``: a response lost on the way is not a lost offer).
 
     Raises Oid4vciError ``access_token_invalid`` (invalid_token, 401),
     ``credential_configuration_not_offered``, ``fido_registration_required``
@@ -1024,7 +1030,7 @@ def issue_credential(
     """
     now = ctx.now()
     with db.transaction() as session:
-        offer = _offer_for_token(session, access_token, now)
+        offer = _offer_for_token(session, access_token, now, ("redeemed", "issued"))
         wanted = request.credential_configuration_id or request.credential_identifier
         if wanted != offer.configuration_id:
             raise Oid4vciError(
@@ -1052,6 +1058,8 @@ def issue_credential(
             resolver=resolver,
             max_age=ctx.proof_max_age,
         )
+        if offer.state == "issued":
+            return _reissue(session, ctx, offer, holder.did, now)
         result = _issue(
             session,
             ctx,
@@ -1065,7 +1073,45 @@ def issue_credential(
         )
         offer.state = "issued"
         offer.credential_pk = result.record_id
+        assert offer.token_expires_at is not None  # a live token was found above
+        redelivery.remember(
+            session,
+            ctx.data_key,
+            offer_pk=offer.id,
+            holder_did=holder.did,
+            credential=result.credential,
+            until=offer.token_expires_at,
+        )
         return result
+
+
+def _reissue(
+    session: Session, ctx: IssuerContext, offer: Offer, holder_did: str, now: datetime
+) -> IssuanceResult:
+    """The credential already issued for ``offer``, for a retry by the same holder."""
+    credential = redelivery.replay(
+        session, ctx.data_key, offer_pk=offer.id, holder_did=holder_did, now=now
+    )
+    record = session.get(IssuedCredential, offer.credential_pk)
+    if record is None:  # pragma: no cover - the record is written with the offer's state
+        raise VerdictError("credential_not_found", "The offer's credential record is gone.")
+    audit(
+        session, ctx, "credential_redelivered", f"credential:{record.credential_id}", actor="wallet"
+    )
+    return IssuanceResult(
+        credential=credential,
+        credential_id=record.credential_id,
+        record_id=record.id,
+        configuration_id=record.configuration_id,
+        format=record.format,
+        holder_did=record.holder_did,
+        status_group=record.status_group,
+        status_index=record.status_index,
+        status_list_ids=tuple(_list_id(record.status_group, p) for p in _PURPOSES),
+        digest=record.digest,
+        issued_at=record.issued_at,
+        valid_until=record.valid_until,
+    )
 
 
 # --- FIDO enrollment ----------------------------------------------------------------------
@@ -1418,13 +1464,19 @@ def refresh_status_lists(db: Database, ctx: IssuerContext) -> list[str]:
 
 
 def purge_expired(db: Database, ctx: IssuerContext, *, keep: timedelta = timedelta(days=1)) -> int:
-    """Delete nonces that expired more than ``keep`` ago; returns how many."""
+    """Delete nonces that expired more than ``keep`` ago, and sealed credentials kept for a
+    retry whose access token has expired; returns how many nonces."""
     from sqlalchemy import delete
 
     with db.transaction() as session:
         result = session.execute(
             delete(Nonce)
             .where(Nonce.expires_at < ctx.now() - keep)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(CredentialDelivery)
+            .where(CredentialDelivery.expires_at <= ctx.now())
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)

@@ -23,7 +23,9 @@ A configuration directory (``issuer init`` writes it; default ``.passport/issuer
       "offer_ttl_seconds": 900, "tx_code_length": 6, "tx_code_max_attempts": 5,
       "access_token_ttl_seconds": 300, "nonce_ttl_seconds": 300,
       "statement_months": 6,
-      "anchor_interval_seconds": 10
+      "anchor_interval_seconds": 10,
+      "max_body_bytes": 65536, "max_json_depth": 32,    (every request's limits)
+      "did_web_allow_loopback": false                    (did:web on 127.0.0.1: tests, demos)
     }
 
 Error codes (ConfigurationError): ``issuer_not_initialised`` (no issuer.json: run
@@ -43,7 +45,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from passport.errors import ConfigurationError
+from passport import jsonsafe
+from passport.errors import ConfigurationError, MalformedError
 from passport.keys import PrivateKey
 
 __all__ = [
@@ -107,6 +110,9 @@ class IssuerSettings:
     nonce_ttl_seconds: int = 300
     statement_months: int = 6
     anchor_interval_seconds: float = 10.0
+    max_body_bytes: int = 64 * 1024
+    max_json_depth: int = 32
+    did_web_allow_loopback: bool = False
     passphrase: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -180,6 +186,9 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "nonce_ttl_seconds": (int,),
     "statement_months": (int,),
     "anchor_interval_seconds": (int, float),
+    "max_body_bytes": (int,),
+    "max_json_depth": (int,),
+    "did_web_allow_loopback": (bool,),
 }
 _REQUIRED = ("name", "did", "base_url")
 
@@ -192,7 +201,7 @@ def load_settings(config_dir: Path | str, *, passphrase: str | None = None) -> I
     directory = Path(config_dir)
     path = directory / CONFIG_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = jsonsafe.loads(path.read_bytes(), code="issuer_config_malformed")
     except FileNotFoundError:
         raise ConfigurationError(
             "issuer_not_initialised",
@@ -200,8 +209,12 @@ def load_settings(config_dir: Path | str, *, passphrase: str | None = None) -> I
             f"(or pass --config DIR / set ${CONFIG_ENV}).",
             details={"path": str(path)},
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _malformed(path, f"cannot read it as JSON ({exc})") from None
+    except IsADirectoryError:
+        raise _malformed(path, "it is a directory, not a file") from None
+    except OSError as exc:
+        raise _malformed(path, f"cannot read it ({exc.strerror})") from None
+    except MalformedError as exc:
+        raise _malformed(path, f"cannot read it as JSON ({exc.message})") from None
     if not isinstance(data, dict):
         raise _malformed(path, "the top level must be an object")
     for name in _REQUIRED:
@@ -214,10 +227,17 @@ def load_settings(config_dir: Path | str, *, passphrase: str | None = None) -> I
             continue
         if name not in _TYPES:
             raise _malformed(path, f"unknown field {name!r}")
-        if not isinstance(value, _TYPES[name]) or isinstance(value, bool):
+        wrong_bool = isinstance(value, bool) and bool not in _TYPES[name]
+        if not isinstance(value, _TYPES[name]) or wrong_bool:
             raise _malformed(path, f"{name} has the wrong type")
         kwargs[name] = value
-    for name in ("tx_code_length", "tx_code_max_attempts", "offer_ttl_seconds"):
+    for name in (
+        "tx_code_length",
+        "tx_code_max_attempts",
+        "offer_ttl_seconds",
+        "max_body_bytes",
+        "max_json_depth",
+    ):
         if name in kwargs and kwargs[name] < 1:
             raise _malformed(path, f"{name} must be at least 1")
     if kwargs.get("deployment"):
@@ -278,7 +298,6 @@ class IssuerKeys:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IssuerKeys:
-        from passport.errors import MalformedError
         from passport.keys import b64url_decode
 
         try:

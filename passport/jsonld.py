@@ -26,6 +26,7 @@ from typing import Any
 
 from pyld import jsonld as _pyld
 
+from passport import jsonsafe
 from passport.errors import MalformedError
 
 __all__ = [
@@ -73,10 +74,10 @@ def register_context(url: str, document: Mapping[str, Any] | str) -> None:
     """
     if isinstance(document, str):
         try:
-            parsed: Any = json.loads(document)
-        except ValueError as exc:
+            parsed: Any = jsonsafe.loads(document, code="jsonld_invalid")
+        except MalformedError as exc:
             raise MalformedError(
-                "jsonld_invalid", f"The context for {url} is not JSON: {exc}"
+                "jsonld_invalid", f"The context for {url} is not JSON: {exc.message}"
             ) from exc
     else:
         parsed = copy.deepcopy(dict(document))

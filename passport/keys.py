@@ -320,4 +320,7 @@ class PrivateKey:
             )
         from eth_account import Account
 
+        from passport.jsonsafe import cap_recursion_limit
+
+        cap_recursion_limit()  # the first import of eth-account raises it (py_ecc)
         return str(Account.from_key(self.secret).address)

@@ -46,6 +46,7 @@ import nacl.pwhash
 import nacl.secret
 import nacl.utils
 
+from passport import jsonsafe
 from passport.errors import ConfigurationError, MalformedError
 from passport.keys import b64url_decode, b64url_encode
 
@@ -175,8 +176,8 @@ def unseal(envelope: bytes | str, passphrase: str | bytes) -> dict[str, Any]:
     ``keystore_locked`` (wrong passphrase or altered ciphertext).
     """
     try:
-        doc = json.loads(envelope)
-    except (ValueError, UnicodeDecodeError) as exc:
+        doc = jsonsafe.loads(envelope, code="keystore_malformed")
+    except MalformedError as exc:
         raise _malformed("not JSON") from exc
     if not isinstance(doc, dict):
         raise _malformed("not a JSON object")
@@ -209,8 +210,8 @@ def unseal(envelope: bytes | str, passphrase: str | bytes) -> dict[str, Any]:
             "give the passphrase it was created with.",
         ) from None
     try:
-        data = json.loads(plaintext)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = jsonsafe.loads(plaintext, code="keystore_malformed")
+    except MalformedError as exc:
         raise _malformed("the sealed document is not JSON") from exc
     if not isinstance(data, dict):
         raise _malformed("the sealed document is not a JSON object")
@@ -250,15 +251,26 @@ def save(
     *,
     params: KdfParams = MODERATE_PARAMS,
 ) -> Path:
-    """``seal`` then ``write_atomic`` (mode 0600). Raises like ``seal``."""
-    return write_atomic(path, seal(data, passphrase, params=params))
+    """``seal`` then ``write_atomic`` (mode 0600). Raises like ``seal``, and
+    ConfigurationError ``keystore_unwritable`` when the file cannot be written (a directory in
+    its place, no permission, a full disk); the old file, if any, is left as it was."""
+    sealed = seal(data, passphrase, params=params)
+    try:
+        return write_atomic(path, sealed)
+    except OSError as exc:
+        raise ConfigurationError(
+            "keystore_unwritable",
+            f"The key store {os.fspath(path)} cannot be written "
+            f"({exc.strerror or 'I/O error'}); check the path and its permissions.",
+            details={"path": os.fspath(path)},
+        ) from None
 
 
 def load(path: str | os.PathLike[str], passphrase: str | bytes) -> dict[str, Any]:
     """Read and ``unseal`` the key store at ``path``.
 
     Raises ConfigurationError ``keystore_not_found``, ``keystore_locked``; MalformedError
-    ``keystore_malformed``.
+    ``keystore_malformed``, ``keystore_unreadable`` (a directory, no permission).
     """
     try:
         blob = Path(path).read_bytes()
@@ -266,6 +278,13 @@ def load(path: str | os.PathLike[str], passphrase: str | bytes) -> dict[str, Any
         raise ConfigurationError(
             "keystore_not_found",
             f"No key store at {os.fspath(path)}; create one first (e.g. `issuer init`).",
+            details={"path": os.fspath(path)},
+        ) from None
+    except OSError as exc:  # a directory in its place, no permission, an I/O error
+        raise MalformedError(
+            "keystore_unreadable",
+            f"The key store {os.fspath(path)} cannot be read ({exc.strerror or 'I/O error'}); "
+            "it must be the sealed file written at creation: restore it from a backup.",
             details={"path": os.fspath(path)},
         ) from None
     return unseal(blob, passphrase)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from passport import jsonsafe
 from passport.did.resolver import resolve_method
 from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
 from passport.keys import PublicKey
@@ -120,8 +121,8 @@ def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
         text = data.strip()
         if text.startswith("{"):
             try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError as exc:
+                parsed = jsonsafe.loads(text, code="malformed", max_bytes=len(text))
+            except json.JSONDecodeError as exc:  # jsonsafe raises MalformedError("malformed")
                 raise MalformedError(
                     "malformed", f"The input is not valid JSON: {exc.msg}."
                 ) from None
@@ -136,7 +137,7 @@ def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
         raise MalformedError("malformed", "The input must be an SD-JWT string or a JSON object.")
     doc = dict(data)
     types = doc.get("type", [])
-    types = [types] if isinstance(types, str) else types
+    types = [types] if isinstance(types, str) else types if isinstance(types, list) else []
     if "proof" not in doc:
         raise MalformedError("proof_missing", "The document has no proof: it is not secured.")
     fmt = _proof_kind(doc["proof"])

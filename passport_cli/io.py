@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
+from passport import jsonsafe
 from passport.errors import MalformedError
 from passport.keys import PrivateKey
 
@@ -23,13 +23,7 @@ def read_text(path: Path) -> str:
 
 
 def read_json(path: Path) -> Any:
-    text = read_text(path)
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise MalformedError(
-            "json_malformed", f"{path} is not valid JSON (line {exc.lineno}: {exc.msg})."
-        ) from None
+    return jsonsafe.loads(read_text(path), what=str(path), max_bytes=64 * jsonsafe.MAX_BYTES)
 
 
 def read_private_key(path: Path) -> PrivateKey:

@@ -31,19 +31,20 @@ def open_chain(deployment_path: Path) -> tuple[Deployment, Chain]:
 
 
 def build_resolver(deployment_path: Path | None = None, *, did: str | None = None) -> Resolver:
-    """did:key, did:jwk, did:web; plus did:ethr from the deployment file when there is one
-    (always when ``did`` is a did:ethr, so that a missing file is reported)."""
-    from passport.did import default_resolver
+    """did:key, did:jwk, did:web (under the default policy: public https hosts only); plus
+    did:ethr from the deployment file when there is one (always when ``did`` is a did:ethr,
+    so that a missing file is reported)."""
+    from passport.did import DEFAULT_POLICY, default_resolver
 
     path = deployment_path or DEFAULT_DEPLOYMENT
     wants_ethr = did is not None and did.startswith("did:ethr:")
     if not (wants_ethr or deployment_path is not None or path.exists()):
-        return default_resolver()
+        return default_resolver(did_web_policy=DEFAULT_POLICY)
     from passport.did.ethr import EthrDidResolver
 
     deployment, chain = open_chain(path)
     ethr = EthrDidResolver.for_chain(chain, deployment.addresses["DIDRegistry"])
-    return default_resolver(extra_methods={"ethr": ethr})
+    return default_resolver(did_web_policy=DEFAULT_POLICY, extra_methods={"ethr": ethr})
 
 
 def accreditation_checks(

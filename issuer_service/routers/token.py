@@ -8,9 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from issuer_service.deps import CtxDep, DbDep
+from issuer_service.deps import CtxDep, DbDep, RuntimeDep
 from issuer_service.domain import redeem_token
 from issuer_service.errors import NO_STORE, ProtocolError
+from issuer_service.offer_files import remove_offer_png
 from issuer_service.schemas import OAuthErrorBody, TokenRequestForm, TokenResponseBody
 from passport.exchange.oid4vci import parse_token_request, token_response
 
@@ -32,7 +33,7 @@ _MAX_BODY = 16 * 1024
         }
     },
 )
-async def token(request: Request, db: DbDep, ctx: CtxDep) -> JSONResponse:
+async def token(request: Request, db: DbDep, ctx: CtxDep, runtime: RuntimeDep) -> JSONResponse:
     """Exchange a pre-authorized code (and its tx_code) for an access token. Codes are
     single-use and expire; wrong tx_codes are counted and lock the offer at the limit.
 
@@ -50,6 +51,8 @@ async def token(request: Request, db: DbDep, ctx: CtxDep) -> JSONResponse:
     except (UnicodeDecodeError, ValueError):
         raise ProtocolError("invalid_request", "The token request is not a valid form.") from None
     grant = await run_in_threadpool(redeem_token, db, ctx, parse_token_request(form))
+    # the offer's QR code (it holds the pre-authorized code) is of no use any more
+    await run_in_threadpool(remove_offer_png, runtime.settings.config_dir, grant.offer_id)
     return JSONResponse(
         token_response(grant.access_token, expires_in=grant.expires_in), headers=NO_STORE
     )

@@ -69,7 +69,10 @@ from web3.exceptions import ContractLogicError, TimeExhausted, Web3RPCError
 from web3.types import BlockIdentifier, RPCEndpoint, RPCResponse, TxParams, TxReceipt, Wei
 
 from passport.errors import ConfigurationError, CouldNotCheckError, VerdictError
+from passport.jsonsafe import cap_recursion_limit
 from passport.keys import KeyType, PrivateKey
+
+cap_recursion_limit()  # py_ecc (through eth-account) raised it to 100,000: see passport.jsonsafe
 
 __all__ = [
     "EMBEDDED_URL",

@@ -18,7 +18,7 @@ Error codes:
   ``passport.jsonld`` and ``passport.di.jcs`` (``jsonld_*``, ``jcs_invalid``);
 - VerdictError: ``cryptosuite_unsupported``, ``signature_invalid``, ``proof_purpose_mismatch``,
   ``challenge_mismatch``, ``domain_mismatch``, ``issuer_mismatch``, ``holder_binding_failed``,
-  ``proof_expired``, ``key_type_mismatch``;
+  ``proof_expired``, ``key_type_mismatch``, ``proof_created_in_future``;
 - resolver errors pass through (``did_invalid``, ``did_not_found``,
   ``verification_method_not_found``, ``key_not_authorized``, ...);
 - ConfigurationError: ``unsupported_key_type`` when signing with a key that is not Ed25519.
@@ -30,7 +30,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import base58
@@ -61,6 +61,8 @@ __all__ = [
 ]
 
 PROOF_TYPE = "DataIntegrityProof"
+#: Seconds a proof's ``created`` may lie ahead of the verifier's clock (as for validFrom).
+DEFAULT_CLOCK_SKEW = 60
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
 EDDSA_JCS_2022 = "eddsa-jcs-2022"
 CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022)
@@ -172,7 +174,7 @@ def _id_of(value: Any) -> str | None:
 
 def _check_suite(options: Mapping[str, Any]) -> str:
     suite = options.get("cryptosuite")
-    if options.get("type") != PROOF_TYPE or suite not in _CANON:
+    if options.get("type") != PROOF_TYPE or not isinstance(suite, str) or suite not in _CANON:
         raise VerdictError(
             "cryptosuite_unsupported",
             f"Unsupported proof type {options.get('type')!r} / cryptosuite {suite!r}: this "
@@ -338,6 +340,24 @@ def _check_binding(document: Mapping[str, Any], did: str, purpose: str) -> None:
             )
 
 
+def _check_contexts(document: Mapping[str, Any]) -> None:
+    """eddsa-jcs-2022 signs the JSON as it is, so no JSON-LD processing would notice a context
+    added after signing. An unknown context is an error here as for eddsa-rdfc-2022: every
+    ``@context`` URL must be one the offline loader knows (``passport.jsonld``).
+
+    Raises ``jsonld_context_unknown``, ``jsonld_invalid`` (an entry that is neither a URL,
+    an embedded context object nor null)."""
+    ctx = document.get("@context")
+    entries = ctx if isinstance(ctx, list) else [] if ctx is None else [ctx]
+    for entry in entries:
+        if isinstance(entry, str):
+            jsonld.load_context(entry)
+        elif entry is not None and not isinstance(entry, Mapping):
+            raise MalformedError(
+                "jsonld_invalid", "An @context entry must be a URL, a context object or null."
+            )
+
+
 def _verify_one(
     secured: Mapping[str, Any],
     unsecured: dict[str, Any],
@@ -349,6 +369,7 @@ def _verify_one(
     domain: str | None,
     now: datetime,
     check_controller: bool,
+    clock_skew: int = DEFAULT_CLOCK_SKEW,
 ) -> VerifiedProof:
     if not isinstance(proof, Mapping):
         raise _malformed("A proof must be a JSON object.")
@@ -362,6 +383,15 @@ def _verify_one(
     signature = _proof_bytes(proof)
     created = _parse_datetime(proof["created"], "created") if "created" in proof else None
     expires = _parse_datetime(proof["expires"], "expires") if "expires" in proof else None
+    if created is not None and created > now + timedelta(seconds=clock_skew):
+        raise VerdictError(
+            "proof_created_in_future",
+            f"The proof claims to be created at {proof['created']}, in the future (beyond "
+            f"{clock_skew} s of clock skew): check the signer's clock, or reject it.",
+            details={"created": proof["created"]},
+        )
+    if suite == EDDSA_JCS_2022:
+        _check_contexts(secured)
 
     # Data Integrity 4.4 Verify Proof: purpose, domain, challenge, expiry
     if purpose != proof_purpose:
@@ -449,6 +479,7 @@ def verify_proofs(
     domain: str | None = None,
     now: datetime | None = None,
     check_controller: bool = True,
+    clock_skew: int = DEFAULT_CLOCK_SKEW,
 ) -> list[VerifiedProof]:
     """Verify every proof of ``document`` (a proof set or chain: Data Integrity 4.6 Verify
     Proof Sets and Chains; each proof that names a ``previousProof`` is verified over the
@@ -492,6 +523,7 @@ def verify_proofs(
                 domain=domain,
                 now=when,
                 check_controller=check_controller,
+                clock_skew=clock_skew,
             )
         )
     return results
@@ -506,6 +538,7 @@ def verify(
     domain: str | None = None,
     now: datetime | None = None,
     check_controller: bool = True,
+    clock_skew: int = DEFAULT_CLOCK_SKEW,
 ) -> VerifiedProof:
     """Verify the Data Integrity proof of ``document`` (vc-di-eddsa 3.2.2 / 3.3.2 Verify
     Proof, within Data Integrity 4.4 Verify Proof) and return what it established.
@@ -519,7 +552,10 @@ def verify(
     ``jsonld_context_unknown``, ``jsonld_undefined_term``, ``jsonld_invalid``, ``jcs_invalid``;
     VerdictError ``cryptosuite_unsupported``, ``proof_purpose_mismatch``,
     ``challenge_mismatch``, ``domain_mismatch``, ``proof_expired``, ``issuer_mismatch``,
-    ``holder_binding_failed``, ``key_type_mismatch``, ``signature_invalid``; and the resolver's
+    ``holder_binding_failed``, ``key_type_mismatch``, ``signature_invalid``,
+    ``proof_created_in_future`` (``created`` later than ``now`` + ``clock_skew`` seconds); for
+    eddsa-jcs-2022 also ``jsonld_context_unknown`` (a context the offline loader does not
+    know, e.g. one added after signing); and the resolver's
     errors (``did_invalid``, ``did_not_found``, ``verification_method_not_found``,
     ``key_not_authorized``, ...).
     """
@@ -531,6 +567,7 @@ def verify(
         domain=domain,
         now=now,
         check_controller=check_controller,
+        clock_skew=clock_skew,
     )[0]
 
 

@@ -25,13 +25,16 @@ from passport.did.key import (
     did_key_from_public_key,
     public_key_from_did_key,
 )
+from passport.did.policy import DEFAULT_POLICY, DidWebPolicy
 from passport.did.resolver import CachingResolver, MethodResolver, resolve_method
 from passport.did.web import WebDidResolver, did_web_url
 from passport.ports import Clock, SystemClock
 
 __all__ = [
+    "DEFAULT_POLICY",
     "CachingResolver",
     "DidDocument",
+    "DidWebPolicy",
     "JwkDidResolver",
     "KeyDidResolver",
     "MethodResolver",
@@ -58,18 +61,23 @@ def default_resolver(
     ttl: float = 300,
     http_client: httpx.Client | None = None,
     insecure_http_hosts: Iterable[str] = frozenset(),
+    did_web_policy: DidWebPolicy | None = None,
     extra_methods: Mapping[str, MethodResolver] | None = None,
 ) -> CachingResolver:
     """A ``CachingResolver`` for did:key, did:jwk and did:web, plus ``extra_methods``.
 
     ``http_client`` is used for did:web (the resolver creates its own when it is None);
-    ``insecure_http_hosts`` lets did:web use plain http for those hosts (loopback tests only).
-    An entry of ``extra_methods`` replaces a built-in method of the same name.
+    ``did_web_policy`` says where did:web may connect (default ``DEFAULT_POLICY``: public
+    https hosts only); ``insecure_http_hosts`` lets did:web use plain http for those hosts
+    (loopback tests only). An entry of ``extra_methods`` replaces a built-in method of the
+    same name.
     """
     methods: dict[str, MethodResolver] = {
         "key": KeyDidResolver(),
         "jwk": JwkDidResolver(),
-        "web": WebDidResolver(http_client, insecure_http_hosts=insecure_http_hosts),
+        "web": WebDidResolver(
+            http_client, policy=did_web_policy, insecure_http_hosts=insecure_http_hosts
+        ),
     }
     methods.update(extra_methods or {})
     return CachingResolver(methods=methods, clock=clock or SystemClock(), ttl=ttl)

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from passport import jsonsafe
 from passport.did.document import DidDocument
 from passport.errors import MalformedError
 from passport.keys import PublicKey, b64url_decode, b64url_encode
@@ -93,8 +94,8 @@ def jwk_from_did_jwk(did: str) -> dict[str, Any]:
     if m is None:
         raise _invalid(f"{did[:80]!r} is not a did:jwk (expected did:jwk:<base64url>).")
     try:
-        jwk = json.loads(b64url_decode(m.group(1)).decode("utf-8"))
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        jwk = jsonsafe.loads(b64url_decode(m.group(1)), code="did_invalid", what="The did:jwk")
+    except (ValueError, binascii.Error, UnicodeDecodeError, MalformedError) as exc:
         raise _invalid("The did:jwk value is not base64url-encoded UTF-8 JSON.") from exc
     if not isinstance(jwk, dict):
         raise _invalid("The did:jwk value must decode to a JSON object (a JWK).")

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, quote, urlsplit
 
+from passport import jsonsafe
 from passport.did.document import split_did_url
 from passport.did.jwk import did_jwk_from_jwk
 from passport.did.key import did_key_from_public_key
@@ -422,9 +423,9 @@ def parse_offer_uri(uri: str, *, fetch: Callable[[str], Any] | None = None) -> C
         raise _offer_error("The credential offer parameter is repeated.")
     if by_value is not None:
         try:
-            data = json.loads(values[0])
-        except ValueError as exc:
-            raise _offer_error(f"credential_offer is not JSON: {exc}") from exc
+            data = jsonsafe.loads(values[0], what="credential_offer")
+        except MalformedError as exc:
+            raise _offer_error(f"credential_offer is not JSON: {exc.message}") from exc
         return parse_offer(data)
     ref = values[0]
     if not ref.startswith(("https://", "http://")):
@@ -932,6 +933,10 @@ def verify_proof_jwt(
     return holder
 
 
+#: Resolver answers that are the issuer's policy, not an outage: the proof is refused (400).
+_REFUSED_BY_POLICY = frozenset({"did_method_unsupported", "did_web_forbidden_host"})
+
+
 def _proof_holder_key(header: Mapping[str, Any], resolver: Resolver) -> HolderKey:
     present = [name for name in ("kid", "jwk", "x5c") if name in header]
     if not present:
@@ -978,10 +983,11 @@ def _proof_holder_key(header: Mapping[str, Any], resolver: Resolver) -> HolderKe
             "proof_kid_unresolvable", f"The key proof's kid cannot be used: {exc.message}"
         ) from exc
     except CouldNotCheckError as exc:
-        if exc.code != "did_method_unsupported":
+        if exc.code not in _REFUSED_BY_POLICY:
             raise  # the resolver could not answer: no verdict on the proof
         raise _proof_error(
-            "proof_kid_unresolvable", f"The key proof's DID method is not accepted: {exc.message}"
+            "proof_kid_unresolvable",
+            f"The key proof's DID is not accepted ({exc.code}): {exc.message}",
         ) from exc
     return HolderKey(method.public_key, did, method.id if method.id.startswith("did:") else kid)
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from passport import jsonsafe
 from passport.errors import CouldNotCheckError, MalformedError, VerdictError
 from passport.exchange.oid4vci import (
     AS_METADATA_PATH,
@@ -52,8 +53,8 @@ class RedeemedCredentials:
 
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:
     try:
-        data = response.json()
-    except ValueError as exc:
+        data = jsonsafe.loads(response.content, what=f"The issuer's {what} response")
+    except MalformedError as exc:
         raise MalformedError(
             "issuer_response_malformed", f"The issuer's {what} response is not JSON."
         ) from exc
@@ -74,11 +75,11 @@ def _send(http: httpx.Client, method: str, url: str, what: str, **kwargs: Any) -
     if response.status_code >= 400:
         error, description = "server_error", response.text[:300]
         try:
-            body = response.json()
+            body = jsonsafe.loads(response.content)
             if isinstance(body, Mapping):
                 error = str(body.get("error", error))
                 description = str(body.get("error_description", body.get("detail", description)))
-        except ValueError:
+        except MalformedError:
             pass
         raise Oid4vciError(
             "issuer_error",
@@ -100,6 +101,41 @@ def _check_url(url: Any, what: str, allow_http: bool) -> str:
     return url
 
 
+def _request_credential(
+    http: httpx.Client,
+    metadata: Mapping[str, Any],
+    issuer: str,
+    config_id: str,
+    access_token: str,
+    credential_endpoint: str,
+    *,
+    holder_key: PrivateKey,
+    kid: str | None,
+    embed_jwk: bool,
+    clock: Clock,
+    allow_http: bool,
+) -> dict[str, Any]:
+    c_nonce: str | None = None
+    if metadata.get("nonce_endpoint"):
+        nonce_url = _check_url(metadata["nonce_endpoint"], "nonce endpoint", allow_http)
+        c_nonce_value = _send(http, "POST", nonce_url, "nonce endpoint").get("c_nonce")
+        if not isinstance(c_nonce_value, str):
+            raise MalformedError("issuer_response_malformed", "The nonce response has no c_nonce.")
+        c_nonce = c_nonce_value
+    proof = create_proof_jwt(
+        holder_key, audience=issuer, nonce=c_nonce, iat=clock.now(), kid=kid, embed_jwk=embed_jwk
+    )
+    body = {"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}
+    return _send(
+        http,
+        "POST",
+        credential_endpoint,
+        "credential endpoint",
+        json=body,
+        headers={"Authorization": f"Bearer {access_token}"},
+    )
+
+
 def redeem_offer(
     offer: CredentialOffer | str,
     *,
@@ -111,6 +147,7 @@ def redeem_offer(
     embed_jwk: bool = False,
     clock: Clock | None = None,
     allow_http: bool = False,
+    credential_retries: int = 2,
 ) -> RedeemedCredentials:
     """Redeem a pre-authorized ``offer`` (object or offer URI) and return the credentials.
 
@@ -121,7 +158,9 @@ def redeem_offer(
     error code in ``.error``), CouldNotCheckError ``issuer_unreachable``, MalformedError
     ``issuer_response_malformed`` / ``credential_offer_malformed``, VerdictError
     ``issuer_metadata_mismatch`` / ``issuer_insecure``; ValueError when the offer has no
-    pre-authorized code or lacks a required ``tx_code``.
+    pre-authorized code or lacks a required ``tx_code``. A credential request whose answer is
+    lost in transport is sent again (``credential_retries`` times) with a fresh nonce: the
+    issuer answers a retry by the same key with the credential it already issued.
     """
     clock = clock or SystemClock()
     if isinstance(offer, str):
@@ -179,28 +218,20 @@ def redeem_offer(
             "issuer_response_malformed", "The token response has no Bearer access_token."
         )
 
-    # Section 7: a fresh c_nonce, when the issuer has a nonce endpoint.
-    c_nonce: str | None = None
-    if metadata.get("nonce_endpoint"):
-        nonce_url = _check_url(metadata["nonce_endpoint"], "nonce endpoint", allow_http)
-        c_nonce_value = _send(http, "POST", nonce_url, "nonce endpoint").get("c_nonce")
-        if not isinstance(c_nonce_value, str):
-            raise MalformedError("issuer_response_malformed", "The nonce response has no c_nonce.")
-        c_nonce = c_nonce_value
-
-    # Section 8.2: the credential request with one jwt proof.
-    proof = create_proof_jwt(
-        holder_key, audience=issuer, nonce=c_nonce, iat=clock.now(), kid=kid, embed_jwk=embed_jwk
-    )
-    body = {"credential_configuration_id": config_id, "proofs": {"jwt": [proof]}}
-    answer = _send(
-        http,
-        "POST",
-        credential_endpoint,
-        "credential endpoint",
-        json=body,
-        headers={"Authorization": f"Bearer {access_token}"},
-    )
+    # Sections 7 and 8.2: a fresh c_nonce and the credential request with one jwt proof. The
+    # issuer commits before its answer travels: when the answer is lost (a transport error),
+    # the same token and key ask again, with a new nonce, and get the same credential back.
+    for attempt in range(credential_retries + 1):
+        try:
+            answer = _request_credential(
+                http, metadata, issuer, config_id, access_token, credential_endpoint,
+                holder_key=holder_key, kid=kid, embed_jwk=embed_jwk, clock=clock,
+                allow_http=allow_http,
+            )  # fmt: skip
+            break
+        except CouldNotCheckError as exc:
+            if exc.code != "issuer_unreachable" or attempt == credential_retries:
+                raise
     items = answer.get("credentials")
     if not isinstance(items, list) or not items:
         raise MalformedError(

@@ -27,7 +27,7 @@ import json
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from fido2.attestation.base import InvalidAttestation, NoneAttestation
 from fido2.attestation.packed import PackedAttestation
@@ -51,8 +51,11 @@ from fido2.webauthn import (
     UserVerificationRequirement,
 )
 
-from passport.errors import ConfigurationError, MalformedError, VerdictError
+from passport import jsonsafe
+from passport.errors import ConfigurationError, MalformedError, PassportError, VerdictError
 from passport.keys import KeyType, PublicKey, b64url_decode, b64url_encode
+
+_T = TypeVar("_T")
 
 __all__ = [
     "ALLOWED_ATTESTATION_FORMATS",
@@ -375,13 +378,35 @@ class _AttestationCheck:
         self.attestation_type = result.attestation_type.name.lower()
 
 
+def _untrusted(what: str, parse: Callable[[], _T]) -> _T:
+    """Run one of fido2's parsers on bytes from the client. Its CBOR and binary parsers raise
+    whatever the bytes provoke (IndexError, struct.error, RecursionError, ...): all of it is
+    malformed input. Raises ``fido_response_malformed``."""
+    try:
+        return parse()
+    except PassportError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        raise _malformed(f"{what} cannot be parsed: {str(exc)[:200]}") from None
+
+
+def _client_data(client_data_json: bytes) -> CollectedClientData:
+    """clientDataJSON through the project's bounded JSON parser first (depth, size), then
+    fido2's reading of it. Raises ``fido_response_malformed``."""
+    raw = bytes(client_data_json)
+    try:
+        jsonsafe.loads(raw, code="fido_response_malformed", what="clientDataJSON")
+    except MalformedError as exc:
+        raise _malformed(exc.message) from None
+    return _untrusted("clientDataJSON", lambda: CollectedClientData(raw))
+
+
 def registration_response_parts(data: Mapping[str, Any]) -> tuple[bytes, bytes]:
     """``(clientDataJSON, attestationObject)`` of a ``RegistrationResponseJSON`` (WebAuthn L3
     section 5.1, ``PublicKeyCredential.toJSON()``). Raises ``fido_response_malformed``."""
-    try:
-        parsed = RegistrationResponse.from_dict(data)
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise _malformed(f"Not a WebAuthn registration response: {exc}") from exc
+    parsed = _untrusted(
+        "The WebAuthn registration response", lambda: RegistrationResponse.from_dict(data)
+    )
     return bytes(parsed.response.client_data), bytes(parsed.response.attestation_object)
 
 
@@ -404,16 +429,10 @@ def verify_registration(
     ``fido_attestation_format_unsupported``, ``fido_attestation_invalid`` (steps 18-21);
     ``fido_key_unsupported`` (step 17); ``fido_registration_invalid`` for anything else.
     """
-    try:
-        client_data = CollectedClientData(bytes(client_data_json))
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise _malformed(f"clientDataJSON is not valid: {exc}") from exc
-    try:
-        att_obj = AttestationObject(bytes(attestation_object))
-    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise _malformed(
-            f"The attestation object is not valid CBOR of the right shape: {exc}"
-        ) from exc
+    client_data = _client_data(client_data_json)
+    att_obj = _untrusted(
+        "The attestation object (CBOR)", lambda: AttestationObject(bytes(attestation_object))
+    )
     cred_data = att_obj.auth_data.credential_data
     if cred_data is None:
         raise _malformed("The authenticator data carries no attested credential data (AT flag).")
@@ -431,6 +450,8 @@ def verify_registration(
         auth_data = server.register_complete(fido_state, response)
     except ValueError as exc:
         raise _server_error(exc, "fido_registration_invalid") from exc
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:  # odd field types
+        raise _malformed(f"The registration response is not valid: {exc}") from None
     public_key = public_key_from_cose(cred_data.public_key)  # step 17: an algorithm we offered
     return RegisteredAuthenticator(
         rp_id=state.rp_id,
@@ -527,10 +548,9 @@ def assertion_response_parts(
 ) -> tuple[bytes, bytes, bytes, bytes, bytes | None]:
     """``(credential_id, clientDataJSON, authenticatorData, signature, userHandle)`` of an
     ``AuthenticationResponseJSON`` (WebAuthn L3 section 5.1). Raises ``fido_response_malformed``."""
-    try:
-        parsed = AuthenticationResponse.from_dict(data)
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise _malformed(f"Not a WebAuthn authentication response: {exc}") from exc
+    parsed = _untrusted(
+        "The WebAuthn authentication response", lambda: AuthenticationResponse.from_dict(data)
+    )
     r = parsed.response
     return (
         parsed.raw_id,
@@ -566,11 +586,10 @@ def verify_assertion(
         state.allowed_credential_ids and credential_id not in state.allowed_credential_ids
     ):
         raise VerdictError("fido_credential_unknown", _HINTS["fido_credential_unknown"])
-    try:
-        client_data = CollectedClientData(bytes(client_data_json))
-        auth_data = AuthenticatorData(bytes(authenticator_data))
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, IndexError) as exc:
-        raise _malformed(f"The assertion response is not valid: {exc}") from exc
+    client_data = _client_data(client_data_json)
+    auth_data = _untrusted(
+        "The authenticator data", lambda: AuthenticatorData(bytes(authenticator_data))
+    )
     server = _server(state.rp_id, state.rp_id, origins)
     uv = "required" if require_user_verification else state.user_verification
     fido_state = {"challenge": b64url_encode(state.challenge), "user_verification": uv}
@@ -587,6 +606,8 @@ def verify_assertion(
         server.authenticate_complete(fido_state, [registered], response)
     except ValueError as exc:
         raise _server_error(exc, "fido_assertion_invalid") from exc
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:  # odd field types
+        raise _malformed(f"The assertion response is not valid: {exc}") from None
     new_count = auth_data.counter
     if (new_count or authenticator.sign_count) and new_count <= authenticator.sign_count:
         raise VerdictError(

@@ -37,6 +37,7 @@ from joserfc.jwa import JWSAlgModel
 from joserfc.jwk import ECKey, Key, OKPKey
 from joserfc.jws import JWSRegistry
 
+from passport import jsonsafe
 from passport.errors import ConfigurationError, MalformedError, VerdictError
 from passport.keys import KeyType, PrivateKey, PublicKey, b64url_encode
 
@@ -154,6 +155,11 @@ def split_sd_jwt(text: str) -> SdJwtParts:
             "sd_jwt_malformed",
             "Not an SD-JWT: expected '<issuer-signed JWT>~<disclosures>~[<KB-JWT>]'.",
         )
+    if not text.isascii():  # base64url, '.' and '~' only: anything else is not an SD-JWT
+        raise MalformedError(
+            "sd_jwt_malformed",
+            "The SD-JWT contains non-ASCII characters; its parts are base64url text.",
+        )
     parts = text.strip().split("~")
     issuer_jwt, disclosures, last = parts[0], parts[1:-1], parts[-1]
     if not issuer_jwt or any(not d for d in disclosures):
@@ -185,7 +191,14 @@ _URLSAFE_ENCODE = bytes.maketrans(b"+/", b"-_")
 
 
 def digest(text: str, sd_alg: str = DEFAULT_SD_ALG) -> str:
-    """base64url(hash(ASCII bytes of ``text``)): a Disclosure digest (section 4.2.3) or sd_hash."""
+    """base64url(hash(ASCII bytes of ``text``)): a Disclosure digest (section 4.2.3) or sd_hash.
+
+    Raises ``sd_jwt_malformed`` when ``text`` is not ASCII (it cannot be base64url).
+    """
+    if not text.isascii():
+        raise MalformedError(
+            "sd_jwt_malformed", "An SD-JWT part contains non-ASCII characters; it is base64url."
+        )
     raw = hash_function(sd_alg)(text.encode("ascii")).digest()
     return binascii.b2a_base64(raw, newline=False).translate(_URLSAFE_ENCODE).rstrip(b"=").decode()
 
@@ -208,14 +221,24 @@ class Disclosure(NamedTuple):
 
 
 _URLSAFE = bytes.maketrans(b"-_", b"+/")
-_json_decode = json.JSONDecoder().decode
+
+
+def _json_decode(text: str) -> Any:
+    """JSON through the project's bounded parser; raises ValueError on any failure (the
+    callers below turn it into their own code)."""
+    try:
+        return jsonsafe.loads(text)
+    except MalformedError as exc:
+        raise ValueError(exc.message) from None
 
 
 def b64url_decode_fast(text: str) -> bytes:
     """Unpadded base64url to bytes, about four times faster than ``keys.b64url_decode``.
 
-    Raises ValueError (binascii.Error) or UnicodeEncodeError on bad input.
+    Raises ValueError (binascii.Error, or for non-ASCII text) on bad input.
     """
+    if not isinstance(text, str) or not text.isascii():
+        raise ValueError("base64url text is ASCII")
     data = text.encode("ascii").translate(_URLSAFE)
     return binascii.a2b_base64(data + b"=="[: -len(data) % 4], strict_mode=True)
 
@@ -360,8 +383,10 @@ def parse_jws(token: str, *, what: str = "issuer-signed JWT") -> ParsedJws:
     Parsing is ours (it is on the hot path of every verification); the signature is checked by
     joserfc in ``verify_jws_signature``.
     """
-    segments = token.split(".")
+    segments = token.split(".") if isinstance(token, str) else []
     try:
+        if not isinstance(token, str) or not token.isascii():
+            raise ValueError("a compact JWS is ASCII text")
         if len(segments) != 3:
             raise ValueError("a compact JWS has three '.'-separated parts")
         header = _json_decode(b64url_decode_fast(segments[0]).decode("utf-8"))
@@ -375,6 +400,17 @@ def parse_jws(token: str, *, what: str = "issuer-signed JWT") -> ParsedJws:
         raise MalformedError(
             "jwt_malformed",
             f"The {what} must have a JSON object header with 'alg' and a JSON object payload.",
+            details={"part": what},
+        )
+    crit = header.get("crit")
+    if crit is not None:  # RFC 7515 section 4.1.11: we implement no extension header
+        named = crit if isinstance(crit, list) and all(isinstance(c, str) for c in crit) else None
+        raise MalformedError(
+            "jwt_malformed",
+            f"The {what} marks header parameters as critical ({named!r}); this verifier "
+            "implements none, so it must reject it (RFC 7515 section 4.1.11)."
+            if named
+            else f"The {what} has a 'crit' header that is not a non-empty list of names.",
             details={"part": what},
         )
     compact = jws.CompactSignature(header, body)
@@ -415,8 +451,10 @@ def verify_jws_signature(
         raise VerdictError(
             code, f"The {what} cannot be verified: {exc}", details={"part": what}
         ) from exc
-    except (DecodeError, ExceededSizeError, JoseError) as exc:
-        raise MalformedError("jwt_malformed", f"The {what} header is invalid: {exc}") from exc
+    except (DecodeError, ExceededSizeError, JoseError, TypeError, ValueError, KeyError) as exc:
+        raise MalformedError(
+            "jwt_malformed", f"The {what} header is invalid: {str(exc)[:200]}"
+        ) from exc
     if not ok:
         raise VerdictError(
             code,

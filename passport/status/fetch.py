@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from passport import jsonsafe
 from passport.errors import CouldNotCheckError, MalformedError
 
 __all__ = ["LocalFirstFetcher"]
@@ -52,8 +53,8 @@ class LocalFirstFetcher:
                 f"Fetching the status list {url} answered HTTP {response.status_code}.",
             )
         try:
-            data = response.json()
-        except ValueError:
+            data = jsonsafe.loads(response.content)
+        except MalformedError:
             raise MalformedError("status_list_malformed", f"{url} did not return JSON.") from None
         if not isinstance(data, dict):
             raise MalformedError("status_list_malformed", f"{url} did not return a JSON object.")

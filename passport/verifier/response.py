@@ -27,7 +27,6 @@ unreachable chain or status list) makes it ``indeterminate``, never ``approved``
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,6 +34,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 from passport.errors import MalformedError, PassportError, VerdictError
+from passport.jsonsafe import check_depth, loads
 from passport.ports import Resolver, StatusFetcher
 from passport.report import ReportStatus, VerificationReport
 from passport.verifier.policy import (
@@ -141,35 +141,6 @@ class Decision:
 
 # --- step 1 and 2: the body ------------------------------------------------------------------
 
-#: Nesting deeper than this is refused before any JSON parser sees it (a deep document would
-#: drive the recursive parsers into the C stack once a library raised the recursion limit).
-MAX_JSON_DEPTH = 64
-
-
-def check_json_depth(text: str, *, limit: int = MAX_JSON_DEPTH) -> None:
-    """Raise MalformedError ``json_too_deep`` when ``text`` nests arrays/objects deeper than
-    ``limit`` (strings are skipped; one linear pass, no recursion)."""
-    depth = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                raise MalformedError(
-                    "json_too_deep", f"The response nests JSON deeper than {limit} levels."
-                )
-        elif ch in "]}":
-            depth -= 1
-
 
 def parse_form(body: bytes, content_type: str | None, *, max_bytes: int) -> dict[str, str]:
     """The form parameters of a direct_post body.
@@ -200,8 +171,8 @@ def parse_form(body: bytes, content_type: str | None, *, max_bytes: int) -> dict
         out[name] = values[0]
     if not out:
         raise MalformedError("form_malformed", "The response body is empty.")
-    for value in out.values():
-        check_json_depth(value)
+    for name, value in out.items():  # before any JSON parser sees them (passport.jsonsafe)
+        check_depth(value, what=f"The response's {name[:40]}")
     return out
 
 
@@ -216,13 +187,14 @@ def _decrypt(token: str, jwk: Mapping[str, Any]) -> dict[str, Any]:
     try:
         if len(segments) != 5:
             raise ValueError("a compact JWE has five parts")
-        header = json.loads(b64url_decode(segments[0]))
-        if not isinstance(header, dict):
-            raise ValueError("the protected header is not an object")
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raw_header = b64url_decode(segments[0])
+    except (ValueError, TypeError) as exc:
         raise MalformedError(
             "jwe_malformed", f"The response is not a compact JWE: {exc}."
         ) from None
+    header = loads(raw_header, code="jwe_malformed", what="The JWE protected header")
+    if not isinstance(header, dict):
+        raise MalformedError("jwe_malformed", "The JWE protected header is not an object.")
     if header.get("alg") != JWE_ALG or header.get("enc") not in ENC_VALUES:
         raise VerdictError(
             "jwe_alg_unsupported",
@@ -241,13 +213,7 @@ def _decrypt(token: str, jwk: Mapping[str, Any]) -> dict[str, Any]:
             "jwe_decryption_failed",
             f"The response cannot be decrypted with this request's key ({type(exc).__name__}).",
         ) from None
-    try:
-        check_json_depth((plaintext or b"").decode("utf-8"))
-        params = json.loads(plaintext or b"")
-    except (ValueError, UnicodeDecodeError):
-        raise MalformedError(
-            "response_malformed", "The decrypted response is not a JSON object."
-        ) from None
+    params = loads(plaintext or b"", code="response_malformed", what="The decrypted response")
     if not isinstance(params, dict):
         raise MalformedError("response_malformed", "The decrypted response is not a JSON object.")
     return params

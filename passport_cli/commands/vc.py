@@ -129,6 +129,7 @@ def verify(
     as_json: JsonOpt = False,
 ) -> None:
     """Verify FILE and print the report. Exit 0 when verified, 1 when not."""
+    from passport import jsonsafe
     from passport.verify import VerifyOptions
     from passport.verify import verify as run_verify
     from passport_cli.io import read_json, read_text
@@ -140,7 +141,9 @@ def verify(
         now,
     )
 
-    local = [read_json(p) for p in status_list or []]
+    local = [_status_list_file(read_json(p), p) for p in status_list or []]
+    text = read_text(file)
+    jsonsafe.check_depth(text, what=str(file))  # refused as bad input (exit 2), never parsed
     at = now()
     options = VerifyOptions(
         resolver=build_resolver(deployment),
@@ -150,9 +153,21 @@ def verify(
         status_fetcher=build_status_fetcher(local),
         credential_checks=accreditation_checks(deployment, at) if require_accreditation else (),
     )
-    report = run_verify(read_text(file), options)
+    report = run_verify(text, options)
     if as_json:
         print_json(report.to_dict())
     else:
         render_report(report, out_console)
     raise typer.Exit(0 if report.verified else 1)
+
+
+def _status_list_file(data: Any, path: Path) -> dict[str, Any]:
+    """A ``--status-list`` file's content: a status list credential is a JSON object."""
+    from passport.errors import MalformedError
+
+    if not isinstance(data, dict):
+        raise MalformedError(
+            "status_list_malformed",
+            f"{path} does not hold a status list credential (a JSON object); pass the list file.",
+        )
+    return data

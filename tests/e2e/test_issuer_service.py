@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from issuer_process import issuer_serve
 
 from passport.chain import node
 from passport.chain.client import Chain
@@ -82,26 +83,9 @@ def served(
     )  # fmt: skip
     assert init["did"].startswith("did:ethr:0x7a69:")
     _issuer(env, "import", str(SAMPLE))
-    log = (tmp_path / "serve.log").open("w")
-    server = subprocess.Popen(
-        [str(BIN / "issuer"), "serve", "--port", str(free_port), "--anchor-interval", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with issuer_serve(env, free_port, tmp_path / "serve.log", "--anchor-interval", "1"):
         _wait("the issuer to answer", lambda: _health(base_url), timeout=60)
         yield env, base_url, deployment_file
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
-    text = (tmp_path / "serve.log").read_text()
-    assert "Traceback" not in text, text[-3000:]
 
 
 def _health(base_url: str) -> bool:

@@ -287,7 +287,8 @@ def test_secrets_are_single_use_under_concurrency(
     }
     assert len(errors) == 7
 
-    # one access token, 8 credential requests (each with its own nonce): one credential
+    # one access token, 8 credential requests (each with its own nonce, the same holder key):
+    # one credential, handed back to every retry (a lost response is not a lost offer)
     nonces = [domain.issue_nonce(pg_loaded, ctx).c_nonce for _ in range(8)]
     requests = [unit_domain.request_for(ctx, holder, n) for n in nonces]
 
@@ -301,9 +302,9 @@ def test_secrets_are_single_use_under_concurrency(
         )
 
     issued, errors = in_threads(8, spend_token)
-    assert len(issued) == 1 and len(errors) == 7
-    assert {getattr(e, "code", repr(e)) for e in errors} == {"access_token_invalid"}
-    assert unit_domain.count(pg_loaded, Nonce, Nonce.used_at.is_not(None)) == 1
+    assert len(issued) == 8 and not errors
+    assert len({(r.record_id, str(r.credential)) for r in issued}) == 1
+    assert unit_domain.count(pg_loaded, Nonce, Nonce.used_at.is_not(None)) == 8
 
     # one nonce, 6 access tokens: one credential
     tokens = [unit_domain.token_for(pg_loaded, ctx, "TW-0004")[1] for _ in range(6)]

@@ -165,6 +165,8 @@ def test_validity_period(
         issue(bank, kyc(bank, citizen), fmt), options(status_list(bank), now=NOW + shift)
     )
     assert report.status is ReportStatus.INVALID
+    if fmt == "di-jcs" and code == "not_yet_valid":
+        code = "proof_created_in_future"  # the proof's `created` is checked with its signature
     assert code in codes(report)
 
 
@@ -347,7 +349,7 @@ def test_unresolvable_issuer_is_indeterminate(citizen: Party) -> None:
     report = verify(signed, options())
     assert report.status is ReportStatus.INDETERMINATE
     sig = next(c for c in report.checks if c.name == "signature")
-    assert sig.outcome is Outcome.COULD_NOT_CHECK and sig.code == "did_resolution_failed"
+    assert sig.outcome is Outcome.COULD_NOT_CHECK and sig.code == "did_web_forbidden_host"
 
 
 @pytest.mark.parametrize(

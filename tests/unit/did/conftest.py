@@ -20,6 +20,7 @@ class Route:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between bytes of the body
 
 
 class LoopbackServer:
@@ -28,6 +29,7 @@ class LoopbackServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: dict[str, int] = {}
+        self.hosts: list[str] = []  # the Host header of every request
         self.lock = threading.Lock()
         server = self
 
@@ -37,6 +39,7 @@ class LoopbackServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server API
                 with server.lock:
                     server.hits[self.path] = server.hits.get(self.path, 0) + 1
+                    server.hosts.append(str(self.headers.get("Host")))
                     route = server.routes.get(self.path, Route(404, b"not found"))
                 if route.delay:
                     time.sleep(route.delay)
@@ -46,7 +49,12 @@ class LoopbackServer:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(route.body)))
                     self.end_headers()
-                    self.wfile.write(route.body)
+                    if not route.trickle:
+                        self.wfile.write(route.body)
+                    for i in range(len(route.body) if route.trickle else 0):
+                        self.wfile.write(route.body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(route.trickle)
                 except OSError:
                     pass  # the client gave up (timeout tests)
 
@@ -73,8 +81,9 @@ class LoopbackServer:
         body: bytes,
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
+        trickle: float = 0.0,
     ) -> None:
-        self.routes[path] = Route(status, body, headers or {}, delay)
+        self.routes[path] = Route(status, body, headers or {}, delay, trickle)
 
     def serve_json(self, path: str, doc: Any, status: int = 200) -> None:
         body = json.dumps(doc).encode()

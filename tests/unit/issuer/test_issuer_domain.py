@@ -339,7 +339,7 @@ def test_unknown_or_expired_or_reused_token(
         )
     assert (err.value.error, err.value.status) == ("invalid_token", 401)
     _, grant = token_for(loaded, ctx)
-    domain.issue_credential(
+    first = domain.issue_credential(
         loaded,
         ctx,
         access_token=grant.access_token,
@@ -347,15 +347,24 @@ def test_unknown_or_expired_or_reused_token(
         resolver=resolver,
     )
     again = domain.issue_nonce(loaded, ctx).c_nonce
+    retried = domain.issue_credential(  # a lost response: the same credential again
+        loaded,
+        ctx,
+        access_token=grant.access_token,
+        request=request_for(ctx, holder, again),
+        resolver=resolver,
+    )
+    assert (retried.credential, retried.record_id) == (first.credential, first.record_id)
+    other = PrivateKey.generate()
     with pytest.raises(Oid4vciError) as err:
         domain.issue_credential(
             loaded,
             ctx,
             access_token=grant.access_token,
-            request=request_for(ctx, holder, again),
+            request=request_for(ctx, other, domain.issue_nonce(loaded, ctx).c_nonce),
             resolver=resolver,
         )
-    assert err.value.code == "access_token_invalid"
+    assert err.value.code == "credential_already_issued"
     _, late = token_for(loaded, ctx)
     clock.advance(ctx.token_ttl.total_seconds())
     fresh = domain.issue_nonce(loaded, ctx).c_nonce

@@ -98,6 +98,35 @@ def test_offer_to_verified_credential(issuer: Issuer, holder: PrivateKey, config
     assert status["offers"] == {"issued": 1}
 
 
+def test_a_lost_credential_response_does_not_lose_the_offer(
+    issuer: Issuer, holder: PrivateKey
+) -> None:
+    """Issue 7: the issuer commits the credential, then the connection breaks before the
+    answer arrives. The wallet asks again (same token and key, a fresh nonce) and gets the
+    very credential issued; the issuer holds one credential, not two."""
+    import httpx
+
+    lost: list[str] = []
+
+    def network(request: httpx.Request) -> httpx.Response:
+        answer = issuer.client.request(
+            request.method, str(request.url), headers=request.headers, content=request.content
+        )
+        if request.url.path == "/credential" and not lost:
+            lost.append(answer.text)  # the issuer answered: the answer is lost on the way
+            raise httpx.ReadError("connection reset by peer", request=request)
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    offer = issuer.offer()
+    with httpx.Client(transport=httpx.MockTransport(network)) as http:
+        got = redeem_offer(
+            offer.uri, tx_code=offer.tx_code, http=http, holder_key=holder, clock=issuer.clock
+        )
+    assert lost and json.loads(lost[0])["credentials"][0]["credential"] == got.credentials[0]
+    assert _verify(issuer, got.credentials[0]).status.value == "verified"
+    assert issuer_status(issuer.runtime.db)["credentials"]["issued"] == 1
+
+
 def test_revocation_shows_in_the_served_status_list(issuer: Issuer, holder: PrivateKey) -> None:
     offer = issuer.offer()
     got = redeem_offer(
@@ -238,14 +267,33 @@ def test_credential_expired_token(issuer: Issuer, holder: PrivateKey) -> None:
     _error(issuer.credential_response(token, body), 401, "invalid_token")
 
 
-def test_credential_token_is_single_use(issuer: Issuer, holder: PrivateKey) -> None:
+def test_credential_retry_returns_the_same_credential(issuer: Issuer, holder: PrivateKey) -> None:
+    """A response lost on the way (issue 7): the wallet asks again with the same token, a
+    fresh nonce and the same key, and gets the credential already issued, not a second one;
+    another key gets nothing; after the token's life the retry window is closed."""
     token = issuer.token(issuer.offer())
     body = issuer.request_body(issuer.proof(holder, issuer.nonce()))
     ok = issuer.credential_response(token, body)
     assert ok.status_code == 200, ok.text
     assert ok.headers["cache-control"] == "no-store"
     again = issuer.request_body(issuer.proof(holder, issuer.nonce()))
-    _error(issuer.credential_response(token, again), 401, "invalid_token")
+    retried = issuer.credential_response(token, again)
+    assert retried.status_code == 200, retried.text
+    assert retried.json() == ok.json()
+    assert issuer_status(issuer.runtime.db)["credentials"]["issued"] == 1
+    thief = PrivateKey.generate(KeyType.ED25519)
+    stolen = issuer.request_body(issuer.proof(thief, issuer.nonce()))
+    body = _error(issuer.credential_response(token, stolen), 400, "invalid_credential_request")
+    assert "already issued to another key" in body["error_description"]
+    issuer.clock.advance(issuer.settings.access_token_ttl_seconds + 1)
+    late = issuer.request_body(issuer.proof(holder, issuer.nonce()))
+    _error(issuer.credential_response(token, late), 401, "invalid_token")
+    from issuer_service.db import CredentialDelivery
+    from issuer_service.domain import purge_expired
+
+    purge_expired(issuer.runtime.db, issuer.runtime.ctx)
+    with issuer.runtime.db.transaction() as session:
+        assert session.query(CredentialDelivery).count() == 0
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"', b""])

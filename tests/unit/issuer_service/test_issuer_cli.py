@@ -176,3 +176,58 @@ def test_help_and_version(run: Run) -> None:
     for command in ("init", "serve", "import", "offer", "revoke", "status", "anchor"):
         assert command in out
     assert run("version")[0] == 0
+
+
+def test_offer_pngs_are_private_and_go_once_redeemed_or_expired(
+    run: Run, initialised: Path
+) -> None:
+    """An offer's QR code holds its pre-authorized code (issue 7): mode 0600, deleted when the
+    token endpoint redeems the offer, and swept once the offer expired."""
+    from datetime import timedelta
+
+    from issuer_harness import test_client
+
+    from issuer_service.app import create_app
+    from issuer_service.domain import redeem_token
+    from passport.exchange.oid4vci import TokenRequest, parse_offer_uri
+    from passport.ports import FixedClock, SystemClock
+
+    assert run("import", str(SAMPLE / "customers.json"))[0] == 0
+    offers = []
+    for customer in ("TW-0001", "TW-0002"):
+        code, out, err = run("offer", customer, "--type", "kyc", "--json")
+        assert code == 0, err
+        offer = json.loads(out)
+        offer["pre_authorized_code"] = parse_offer_uri(offer["uri"]).pre_authorized_code
+        offers.append(offer)
+    pngs = [Path(o["png"]) for o in offers]
+    assert [stat.S_IMODE(os.stat(p).st_mode) for p in pngs] == [0o600, 0o600]
+
+    settings = load_settings(initialised, passphrase="correct horse")
+    app = create_app(settings)
+    with test_client(app) as client:
+        form = {
+            "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+            "pre-authorized_code": offers[0]["pre_authorized_code"],
+            "tx_code": offers[0]["tx_code"],
+        }
+        assert client.post("/token", data=form).status_code == 200
+    assert not pngs[0].exists() and pngs[1].exists()  # redeemed: gone; the other one stays
+
+    # the second offer expires: the next `issuer offer` (or `issuer serve`) sweeps its QR code
+    later = SystemClock().now() + timedelta(seconds=settings.offer_ttl_seconds + 1)
+    runtime = build_runtime(settings, clock=FixedClock(later))
+    try:
+        from issuer_service.offer_files import sweep
+
+        assert sweep(runtime.db, initialised, runtime.ctx.now()) == 1
+        assert not pngs[1].exists()
+        with pytest.raises(Exception) as err:
+            redeem_token(
+                runtime.db,
+                runtime.ctx,
+                TokenRequest(offers[1]["pre_authorized_code"], offers[1]["tx_code"]),
+            )
+        assert getattr(err.value, "code", None) == "pre_authorized_code_expired"
+    finally:
+        runtime.close()
