@@ -215,6 +215,13 @@ def init(
     offline: Annotated[
         bool, typer.Option("--offline", help="No chain: a did:key verifier, no trust checks.")
     ] = False,
+    allow_loopback: Annotated[
+        bool,
+        typer.Option(
+            "--allow-loopback",
+            help="Resolve did:web and fetch status lists on 127.0.0.1 over http (local demos).",
+        ),
+    ] = False,
     kdf: Annotated[str, typer.Option("--kdf", hidden=True)] = "moderate",
     as_json: JsonOpt = False,
 ) -> None:
@@ -295,6 +302,7 @@ def init(
         response_mode=response_mode,
         api_key_sha256=api_key_hash(api_key),
         webhook_url=webhook_url,
+        allow_loopback=allow_loopback,
     )
     build_runtime(settings, keys=keys).close()
     settings.save()

@@ -253,13 +253,20 @@ def build_runtime(
     policy = policy or load_policy(settings.policy)
     identity = build_identity(settings, keys) if keys is not None else None
     link = ChainLink(settings, chain=chain, clock=clock)
+    from passport.did.policy import DEFAULT_POLICY, DidWebPolicy
+    from passport.verifier.trust import GuardedStatusFetcher
+
+    web_policy = DidWebPolicy.loopback() if settings.allow_loopback else DEFAULT_POLICY
     if resolver is None:
         extra = {"ethr": _LazyEthr(link)} if link.configured else {}
         resolver = default_resolver(
-            clock=clock, ttl=settings.chain_cache_seconds, extra_methods=extra
+            clock=clock,
+            ttl=settings.chain_cache_seconds,
+            did_web_policy=web_policy,
+            extra_methods=extra,
         )
     checked = ChainCheckedStatusFetcher(
-        status_fetcher or LocalFirstFetcher(),
+        status_fetcher or GuardedStatusFetcher(LocalFirstFetcher(), web_policy),
         _LazyStatusRegistry(link) if link.configured else None,
         clock=clock,
         ttl=settings.status_cache_seconds,

@@ -25,7 +25,8 @@ A configuration directory (``verifier init`` writes it; default ``.passport/veri
       "response_mode": "direct_post.jwt",                   (or "direct_post")
       "request_ttl_seconds": 300, "retention_days": 30, "keep_raw_presentation": false,
       "max_body_bytes": 262144, "api_key_sha256": "...", "webhook_url": null,
-      "status_cache_seconds": 60, "chain_cache_seconds": 300, "default_lang": "en"
+      "status_cache_seconds": 60, "chain_cache_seconds": 300, "default_lang": "en",
+      "allow_loopback": false      (did:web and status lists on 127.0.0.1 over http: demos)
     }
 
 Error codes (ConfigurationError): ``verifier_not_initialised``, ``verifier_config_malformed``,
@@ -107,6 +108,7 @@ class VerifierSettings:
     status_cache_seconds: float = 60.0
     chain_cache_seconds: float = 300.0
     default_lang: str = "en"
+    allow_loopback: bool = False
     passphrase: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -173,6 +175,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "status_cache_seconds": (int, float),
     "chain_cache_seconds": (int, float),
     "default_lang": (str,),
+    "allow_loopback": (bool,),
 }
 
 

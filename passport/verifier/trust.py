@@ -31,7 +31,13 @@ from passport.ports import Clock, StatusFetcher, SystemClock
 if TYPE_CHECKING:
     from passport.chain.registries import TrustEvent, TrustRegistryClient
 
-__all__ = ["AccreditationChecker", "AnchoredStatus", "ChainCheckedStatusFetcher", "issuance_time"]
+__all__ = [
+    "AccreditationChecker",
+    "AnchoredStatus",
+    "ChainCheckedStatusFetcher",
+    "GuardedStatusFetcher",
+    "issuance_time",
+]
 
 
 class AnchoredStatus(Protocol):
@@ -339,3 +345,42 @@ class ChainCheckedStatusFetcher:
             raise
         with self._lock:
             self._anchored[key] = _Cached(now, True)
+
+
+class GuardedStatusFetcher:
+    """A ``StatusFetcher`` that connects only where the did:web policy would: a credential's
+    ``statusListCredential`` is chosen by whoever signed it, so an unchecked URL would make the
+    verifier open connections to its own network. https to public hosts by default; plain http
+    and loopback only when the policy allows them (``DidWebPolicy.loopback()``: local demos).
+
+    Raises CouldNotCheckError ``status_list_forbidden_host`` (never a verdict: the credential
+    is not revoked because its list lives somewhere this verifier does not go).
+    """
+
+    def __init__(self, inner: StatusFetcher, policy: Any) -> None:
+        self.inner = inner
+        self.policy = policy
+
+    def fetch(self, url: str) -> Mapping[str, Any]:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        forbidden = CouldNotCheckError(
+            "status_list_forbidden_host",
+            f"The status list {url[:200]} is not on a public https host; this verifier does "
+            "not fetch it.",
+            details={"host": host[:100]},
+        )
+        plain_ok = self.policy.allow_loopback or self.policy.uses_http(host)
+        if not host or not (parts.scheme == "https" or (parts.scheme == "http" and plain_ok)):
+            raise forbidden
+        try:
+            self.policy.addresses(url, host, parts.port or (443 if parts.scheme == "https" else 80))
+        except CouldNotCheckError as exc:
+            if exc.code == "did_web_unreachable":
+                raise CouldNotCheckError(
+                    "status_list_unavailable", f"The status list host {host} does not resolve."
+                ) from None
+            raise forbidden from None
+        return self.inner.fetch(url)

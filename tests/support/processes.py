@@ -169,7 +169,7 @@ def start_verifier(
     args = [
         "init", "--name", "Banque du Léman", "--deployment", str(deployment),
         "--base-url", base_url, "--policy", str(policy_path), "--prefix", prefix,
-        "--response-mode", response_mode, "--kdf", "insecure-fast",
+        "--response-mode", response_mode, "--kdf", "insecure-fast", "--allow-loopback",
     ]  # fmt: skip
     if webhook_url:
         args += ["--webhook-url", webhook_url]

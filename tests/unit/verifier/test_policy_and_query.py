@@ -180,3 +180,43 @@ def test_statement_age() -> None:
     with pytest.raises(MalformedError) as bad:
         check_statement_age("last week", 7, now)
     assert bad.value.code == "statement_date_invalid"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://169.254.169.254/latest/meta-data",
+        "https://127.0.0.1/status/1",
+        "http://bank.example/status/1",
+        "https://10.0.0.7/status/1",
+        "ftp://bank.example/status/1",
+    ],
+)
+def test_status_lists_are_fetched_only_from_public_https_hosts(url: str) -> None:
+    from passport.did.policy import DEFAULT_POLICY, DidWebPolicy
+    from passport.errors import CouldNotCheckError
+    from passport.verifier.trust import GuardedStatusFetcher
+
+    class Never:
+        def fetch(self, url: str) -> Any:
+            raise AssertionError("must not connect")
+
+    def public(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    policy = DidWebPolicy(resolve_host=public) if "bank.example" in url else DEFAULT_POLICY
+    with pytest.raises(CouldNotCheckError) as err:
+        GuardedStatusFetcher(Never(), policy).fetch(url)
+    assert err.value.code == "status_list_forbidden_host"
+
+    class Served:
+        def fetch(self, url: str) -> Any:
+            return {"id": url}
+
+    loopback = GuardedStatusFetcher(Served(), DidWebPolicy.loopback())
+    assert loopback.fetch("http://127.0.0.1:8000/status/1") == {
+        "id": "http://127.0.0.1:8000/status/1"
+    }
+    assert GuardedStatusFetcher(Served(), DidWebPolicy(resolve_host=public)).fetch(
+        "https://bank.example/status/1"
+    ) == {"id": "https://bank.example/status/1"}
