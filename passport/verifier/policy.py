@@ -11,7 +11,7 @@ presentation is verified, evaluated against what was disclosed (``evaluate_polic
 
 Error codes: ConfigurationError ``policy_invalid`` (the file does not parse or a field is
 missing, unknown or of the wrong type), ``policy_not_found``; VerdictError
-``insufficient_funds``, ``statement_too_old``, ``statement_date_invalid``.
+``balance_below_minimum``, ``statement_too_old``, ``statement_date_invalid``.
 """
 
 from __future__ import annotations
@@ -368,13 +368,13 @@ def check_min_balance(
     tiers: Mapping[str, Any], minimum: MinBalance, fx: Mapping[str, Decimal]
 ) -> str:
     """The tier that proves ``minimum`` (returns its key). Raises VerdictError
-    ``insufficient_funds`` when no disclosed tier holding ``true`` does."""
+    ``balance_below_minimum`` when no disclosed tier holding ``true`` does."""
     for key, value in tiers.items():
         if value is True and balance_tier_satisfies(key, minimum, fx):
             return key
     shown = sorted(tiers)
     raise VerdictError(
-        "insufficient_funds",
+        "balance_below_minimum",
         f"The disclosed balance tiers ({', '.join(shown) or 'none'}) do not show at least "
         f"{minimum.amount} {minimum.currency}.",
         details={"tiers": shown, "minimum": f"{minimum.amount} {minimum.currency}"},

@@ -17,7 +17,7 @@ sections 8.2, 8.3, 8.5 and 8.6), every step reported.
    chain and the accreditation checks; then the response must answer the DCQL query itself
    (``dcql_unsatisfied``), disclose nothing beyond what was asked (``over_disclosure``: recorded,
    never stored), come from one holder (``holder_mismatch``), carry a valid WebAuthn assertion
-   when FIDO is asked (the ``fido_*`` codes) and meet the policy (``insufficient_funds``,
+   when FIDO is asked (the ``fido_*`` codes) and meet the policy (``balance_below_minimum``,
    ``statement_too_old``).
 
 The decision is ``approved`` only when every check passed; a check that could not be made (an

@@ -18,7 +18,14 @@ from pathlib import Path
 from passport.codes import CODES, Branch
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("passport", "passport_cli", "clikit", "issuer_service", "wallet_cli", "verifier_service")
+PACKAGES = (
+    "passport",
+    "passport_cli",
+    "clikit",
+    "issuer_service",
+    "wallet_cli",
+    "verifier_service",
+)
 BRANCH_OF_CLASS = {
     "MalformedError": Branch.MALFORMED,
     "VerdictError": Branch.VERDICT,

@@ -452,7 +452,7 @@ def statement_too_old(c: Case) -> Any:
     return _with_policy(c, RETAIL.read_text().replace("max_age_days = 90", "max_age_days = 7"))
 
 
-def insufficient_funds(c: Case) -> Any:
+def balance_below_minimum(c: Case) -> Any:
     return _with_policy(c, RETAIL.read_text().replace('amount = "10000"', 'amount = "1000000"'))
 
 
@@ -518,15 +518,15 @@ CASES: list[tuple[Callable[[Case], Any], str, list[str]]] = [
     (fido_other_challenge, "direct_post", ["fido_challenge_mismatch"]),
     (fido_vp_of_another_holder, "direct_post", ["holder_binding_failed"]),
     (statement_too_old, "direct_post", ["statement_too_old"]),
-    (insufficient_funds, "direct_post", ["insufficient_funds"]),
+    (balance_below_minimum, "direct_post", ["balance_below_minimum"]),
     (missing_credential, "direct_post", ["dcql_unsatisfied"]),
     (kyc_level_not_accepted, "direct_post", ["dcql_unsatisfied"]),
     (malformed_vp_token_json, "direct_post", ["vp_token_malformed"]),
     (vp_token_not_an_object, "direct_post", ["vp_token_malformed"]),
-    (malformed_jwt, "direct_post", ["jwt_malformed"]),
+    (malformed_jwt, "direct_post", ["presentation_required", "jwt_malformed"]),
     (malformed_base64_disclosure, "direct_post", ["disclosure_malformed"]),
     (issuer_signature_tampered, "direct_post", ["signature_invalid"]),
-    (kb_missing, "direct_post", ["kb_missing"]),
+    (kb_missing, "direct_post", ["presentation_required"]),
     (kb_by_another_key, "direct_post", ["kb_signature_invalid"]),
     (kb_over_other_disclosures, "direct_post", ["kb_sd_hash_mismatch"]),
     (fido_answered_with_a_string, "direct_post", ["presentation_format_mismatch"]),

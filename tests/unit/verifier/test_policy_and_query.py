@@ -168,7 +168,7 @@ def test_min_balance_is_met_only_by_a_true_tier() -> None:
     for tiers in ({"USD_10000": False}, {}, {"USD_5000": True}):
         with pytest.raises(VerdictError) as err:
             check_min_balance(tiers, usd, FX)
-        assert err.value.code == "insufficient_funds"
+        assert err.value.code == "balance_below_minimum"
 
 
 def test_statement_age() -> None:
