@@ -12,14 +12,12 @@ Error codes: ``key_malformed`` (MalformedError), ``unsupported_key_type`` (Confi
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import base58
 import nacl.bindings
 import nacl.exceptions
 import nacl.signing
@@ -78,12 +76,16 @@ _JWS_ALG = {KeyType.ED25519: "EdDSA", KeyType.P256: "ES256", KeyType.SECP256K1: 
 
 
 def multibase_b58_encode(data: bytes) -> str:
+    import base58  # lazily, with hashlib: reading the wallet's key needs neither
+
     return "z" + base58.b58encode(data).decode("ascii")
 
 
 def multibase_b58_decode(text: str) -> bytes:
     if not isinstance(text, str) or not text.startswith("z") or len(text) < 2:
         raise ValueError("not a multibase base58btc string (must start with 'z')")
+    import base58
+
     return base58.b58decode(text[1:])
 
 
@@ -192,6 +194,8 @@ class PublicKey:
         jwk = self.to_jwk()
         members = {k: jwk[k] for k in sorted(jwk)}
         data = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+        import hashlib  # lazily: the wallet's start-up reads keys but takes no thumbprint
+
         return b64url_encode(hashlib.sha256(data).digest())
 
     # --- Multikey ------------------------------------------------------------
