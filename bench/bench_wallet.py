@@ -11,6 +11,12 @@ Prints the median wall time (``--runs`` runs, default 9) of:
 The target is <= 0.25 s for ``--help`` and ``list``; the ratio column is each figure over
 ``import typer`` measured in the same run, since this machine is shared and noisy.
 
+Bytecode: an installed wallet runs from compiled ``.pyc`` files (pip compiles a wheel on
+install). The runs use a bytecode cache of their own (``PYTHONPYCACHEPREFIX`` in a temporary
+directory, filled by one discarded warm-up run, nothing written into the source tree); the
+rows marked "no bytecode" run with ``PYTHONDONTWRITEBYTECODE=1`` as a development shell may,
+so that every project module is compiled again on every start (about 30-40 ms here).
+
 Run: ``.venv/bin/python bench/bench_wallet.py [--runs N]``.
 """
 
@@ -38,6 +44,7 @@ WALLET = [sys.executable, "-m", "wallet_cli.main"]
 
 
 def _median(cmd: list[str], env: dict[str, str], runs: int) -> float:
+    subprocess.run(cmd, env=env, capture_output=True, timeout=120)  # warm-up (bytecode cache)
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -97,14 +104,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLET_")}
-    env.update({"WALLET_PASSPHRASE": "bench passphrase", "WALLET_LANG": "en", "COLUMNS": "120"})
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("WALLET_")
+        and k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
+    }
+    base.update({"WALLET_PASSPHRASE": "bench passphrase", "WALLET_LANG": "en", "COLUMNS": "120"})
     rows: list[tuple[str, float]] = []
-    rows.append(("python -c pass", _median([sys.executable, "-c", "pass"], env, args.runs)))
-    typer_floor = _median([sys.executable, "-c", "import typer"], env, args.runs)
-    rows.append(('python -c "import typer"', typer_floor))
-    rows.append(("wallet --help", _median([*WALLET, "--help"], env, args.runs)))
     with tempfile.TemporaryDirectory() as tmp:
+        env = {**base, "PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache")}
+        cold = {**base, "PYTHONDONTWRITEBYTECODE": "1"}
+        rows.append(("python -c pass", _median([sys.executable, "-c", "pass"], env, args.runs)))
+        typer_floor = _median([sys.executable, "-c", "import typer"], env, args.runs)
+        rows.append(('python -c "import typer"', typer_floor))
+        rows.append(("wallet --help", _median([*WALLET, "--help"], env, args.runs)))
+        rows.append(("wallet --help, no bytecode", _median([*WALLET, "--help"], cold, args.runs)))
         for name, params in (
             ("insecure-test-only", FAST_INSECURE_PARAMS),
             ("interactive", INTERACTIVE_PARAMS),
@@ -114,10 +129,12 @@ def main() -> None:
             _store(directory, params)
             cmd = [*WALLET, "--wallet", str(directory), "list"]
             rows.append((f"wallet list, 10 credentials, KDF {name}", _median(cmd, env, args.runs)))
+            if name == "insecure-test-only":
+                rows.append(("  the same, no bytecode", _median(cmd, cold, args.runs)))
     print(f"median of {args.runs} process runs (target <= 0.25 s for --help and list)")
-    print(f"{'command':<48} {'seconds':>8} {'x import typer':>15}")
+    print(f"{'command':<52} {'seconds':>8} {'x import typer':>15}")
     for name, seconds in rows:
-        print(f"{name:<48} {seconds:>8.3f} {seconds / typer_floor:>15.2f}")
+        print(f"{name:<52} {seconds:>8.3f} {seconds / typer_floor:>15.2f}")
 
 
 if __name__ == "__main__":

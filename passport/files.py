@@ -7,7 +7,6 @@ CLI's ``file_unwritable``).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 __all__ = ["write_atomic"]
@@ -21,6 +20,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, mode: int =
     ``str`` data is written as UTF-8."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # here: reading a wallet (its start-up) writes nothing
+
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

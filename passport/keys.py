@@ -11,30 +11,22 @@ Error codes: ``key_malformed`` (MalformedError), ``unsupported_key_type`` (Confi
 
 from __future__ import annotations
 
-import base64
 import enum
-import hashlib
 import json
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import base58
 import nacl.bindings
 import nacl.exceptions
 import nacl.signing
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from passport.b64 import b64url_decode, b64url_encode
 from passport.errors import ConfigurationError, MalformedError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 __all__ = [
     "KeyType",
@@ -68,45 +60,32 @@ _PRIV_CODEC = {
     KeyType.P256: b"\x86\x26",
     KeyType.SECP256K1: b"\x81\x26",
 }
-_CURVES: dict[KeyType, ec.EllipticCurve] = {
-    KeyType.P256: ec.SECP256R1(),
-    KeyType.SECP256K1: ec.SECP256K1(),
-}
+
+
+def _curve(key_type: KeyType) -> ec.EllipticCurve:
+    """The curve of an EC key type. ``cryptography`` is imported only for EC keys: the
+    Ed25519 paths (the wallet's holder key, its start-up) need pynacl alone."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.SECP256R1() if key_type is KeyType.P256 else ec.SECP256K1()
+
+
 _JWK_CRV = {KeyType.ED25519: "Ed25519", KeyType.P256: "P-256", KeyType.SECP256K1: "secp256k1"}
 _CRV_TYPE = {v: k for k, v in _JWK_CRV.items()}
 _JWS_ALG = {KeyType.ED25519: "EdDSA", KeyType.P256: "ES256", KeyType.SECP256K1: "ES256K"}
 
 
-def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-_B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
-
-
-def b64url_decode(text: str) -> bytes:
-    """Decode unpadded base64url (RFC 7515 section 2); raise ValueError on bad input.
-
-    Strict: characters outside the base64url alphabet, padding and non-canonical trailing
-    bits are rejected, so that one byte string has exactly one accepted encoding.
-    """
-    if not isinstance(text, str):
-        raise ValueError("not a string")
-    if not _B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
-        raise ValueError("not unpadded base64url")
-    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    if b64url_encode(data) != text:
-        raise ValueError("non-canonical base64url")
-    return data
-
-
 def multibase_b58_encode(data: bytes) -> str:
+    import base58  # lazily, with hashlib: reading the wallet's key needs neither
+
     return "z" + base58.b58encode(data).decode("ascii")
 
 
 def multibase_b58_decode(text: str) -> bytes:
     if not isinstance(text, str) or not text.startswith("z") or len(text) < 2:
         raise ValueError("not a multibase base58btc string (must start with 'z')")
+    import base58
+
     return base58.b58decode(text[1:])
 
 
@@ -131,10 +110,10 @@ class PublicKey:
         if self.type is KeyType.ED25519:
             verifier: Any = self.raw
         else:
+            from cryptography.hazmat.primitives.asymmetric import ec
+
             try:
-                verifier = ec.EllipticCurvePublicKey.from_encoded_point(
-                    _CURVES[self.type], self.raw
-                )
+                verifier = ec.EllipticCurvePublicKey.from_encoded_point(_curve(self.type), self.raw)
             except ValueError as exc:
                 raise _malformed(f"Not a point on {self.type.value}.") from exc
         object.__setattr__(self, "_verifier", verifier)
@@ -153,6 +132,11 @@ class PublicKey:
             except nacl.exceptions.BadSignatureError:
                 return False
             return True
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
         der = encode_dss_signature(
             int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
         )
@@ -188,8 +172,11 @@ class PublicKey:
                 x, y = b64url_decode(jwk["x"]), b64url_decode(jwk["y"])
                 if len(x) != 32 or len(y) != 32:
                     raise _malformed("EC JWK coordinates must be 32 bytes.")
+                from cryptography.hazmat.primitives.asymmetric import ec
+                from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
                 point = ec.EllipticCurvePublicNumbers(
-                    int.from_bytes(x, "big"), int.from_bytes(y, "big"), _CURVES[key_type]
+                    int.from_bytes(x, "big"), int.from_bytes(y, "big"), _curve(key_type)
                 ).public_key()
                 return cls(
                     key_type, point.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
@@ -207,6 +194,8 @@ class PublicKey:
         jwk = self.to_jwk()
         members = {k: jwk[k] for k in sorted(jwk)}
         data = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+        import hashlib  # lazily: the wallet's start-up reads keys but takes no thumbprint
+
         return b64url_encode(hashlib.sha256(data).digest())
 
     # --- Multikey ------------------------------------------------------------
@@ -242,9 +231,12 @@ class PrivateKey:
             signer: Any = nacl.signing.SigningKey(self.secret)
             public = PublicKey(KeyType.ED25519, bytes(signer.verify_key))
         else:
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
             try:
                 signer = ec.derive_private_key(
-                    int.from_bytes(self.secret, "big"), _CURVES[self.type]
+                    int.from_bytes(self.secret, "big"), _curve(self.type)
                 )
             except ValueError as exc:
                 raise _malformed(f"Not a valid {self.type.value} private key.") from exc
@@ -262,7 +254,9 @@ class PrivateKey:
         if key_type is KeyType.ED25519:
             return cls(key_type, (rng or os.urandom)(32))
         if rng is None:
-            scalar = ec.generate_private_key(_CURVES[key_type]).private_numbers().private_value
+            from cryptography.hazmat.primitives.asymmetric import ec
+
+            scalar = ec.generate_private_key(_curve(key_type)).private_numbers().private_value
             return cls(key_type, scalar.to_bytes(32, "big"))
         while True:  # rejection-sample a scalar in range for deterministic test keys
             try:
@@ -278,6 +272,10 @@ class PrivateKey:
         """Sign ``message``; the signature is in JOSE form (64 bytes)."""
         if self.type is KeyType.ED25519:
             return bytes(self._signer.sign(message).signature)
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
         r, s = decode_dss_signature(self._signer.sign(message, ec.ECDSA(hashes.SHA256())))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 

@@ -46,9 +46,9 @@ import nacl.secret
 import nacl.utils
 
 from passport import jsonsafe
+from passport.b64 import b64url_decode, b64url_encode
 from passport.errors import ConfigurationError, MalformedError
 from passport.files import write_atomic
-from passport.keys import b64url_decode, b64url_encode
 
 __all__ = [
     "ENVELOPE_VERSION",

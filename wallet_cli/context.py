@@ -90,9 +90,7 @@ def kdf_params(name: str) -> KdfParams:
         "insecure-test-only": keystore.FAST_INSECURE_PARAMS,
     }
     if name not in table:
-        raise MalformedError(
-            "option_invalid", t("error.kdf", value=name, choices=", ".join(table))
-        )
+        raise MalformedError("option_invalid", t("error.kdf", value=name, choices=", ".join(table)))
     return table[name]
 
 

@@ -4,76 +4,47 @@ Exit codes: 0 success, 1 a refusal or a failed check (the verifier or issuer sai
 credential was rejected, something could not be reached), 2 bad input or usage. Errors go
 to stderr as one line with their code; tracebacks never show. Texts are English or
 Traditional Chinese (``--lang en|zh-TW``, else ``$WALLET_LANG``, else the locale).
+
+Start-up: this module imports neither typer nor the commands. ``run`` answers a plain
+``wallet list`` (global options, ``--json``, ``--refresh``) through ``wallet_cli.fastpath``,
+the same function the typer command calls; everything else builds the typer tree of
+``wallet_cli.app`` (``wallet_cli.main.app`` still names it).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Any
 
 from wallet_cli import i18n
 
 # The language must be known before the commands' help texts are built.
 i18n.set_language(i18n.detect(sys.argv[1:], os.environ))
 
-import typer  # noqa: E402
 
-from wallet_cli import context  # noqa: E402
-from wallet_cli.commands import credentials, fido, history, present, store  # noqa: E402
-from wallet_cli.i18n import t  # noqa: E402
+def __getattr__(name: str) -> Any:
+    if name == "app":  # the typer application, built on first use
+        from wallet_cli.app import app
 
-app = typer.Typer(
-    name="wallet",
-    help=t("help.app"),
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    pretty_exceptions_show_locals=False,
-    add_completion=False,
-    # plain click help: rich's help renderer (markdown-it and all) costs ~0.2 s per start-up
-    rich_markup_mode=None,
-)
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@app.callback()
-def main(
-    wallet: Annotated[
-        Path | None, typer.Option("--wallet", help=t("help.wallet"), show_default=False)
-    ] = None,
-    passphrase_file: Annotated[
-        Path | None, typer.Option("--passphrase-file", help=t("help.passphrase_file"))
-    ] = None,
-    lang: Annotated[str, typer.Option("--lang", help=t("help.lang"))] = i18n.language(),
-    deployment: Annotated[
-        Path | None, typer.Option("--deployment", help=t("help.deployment"))
-    ] = None,
-) -> None:
-    i18n.set_language(i18n.normalise(lang))
-    context.set_options(context.Options.resolve(wallet, passphrase_file, lang, deployment))
-
-
-@app.command("version", help=t("help.version"))
-def version() -> None:
-    from importlib.metadata import version as dist_version
-
-    typer.echo(dist_version("digital-financial-passport"))
-
-
-app.add_typer(store.app)
-app.add_typer(credentials.app)
-app.add_typer(present.app)
-app.add_typer(history.app)
-app.add_typer(fido.app, name="fido")
-
-
-def run(argv: list[str] | None = None) -> None:
+def run(argv: Sequence[str] | None = None) -> None:
     """Console-script entry point: library errors become one line and an exit code."""
     from passport.errors import ConfigurationError, MalformedError, PassportError
+    from wallet_cli import fastpath
+    from wallet_cli.i18n import t
     from wallet_cli.render import fail, fail_text
 
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, prog_name="wallet")
+        if not fastpath.dispatch(args):
+            from wallet_cli.app import app
+
+            app(args=args, prog_name="wallet")
     except PassportError as err:
         fail(err, 2 if isinstance(err, MalformedError | ConfigurationError) else 1)
     except KeyboardInterrupt:

@@ -56,9 +56,14 @@ class CtapAuthenticator:
             def request_pin(self, permissions: Any, rp_id: str | None) -> str | None:
                 return ask_pin() if ask_pin is not None else None
 
-        return Fido2Client(
-            device, DefaultClientDataCollector(origin), user_interaction=_Interaction()
-        )
+        try:  # the client asks the device for its info (CTAP2 getInfo) right away
+            return Fido2Client(
+                device, DefaultClientDataCollector(origin), user_interaction=_Interaction()
+            )
+        except Exception as exc:  # fido2 raises CtapError, OSError for an unplugged key
+            raise CouldNotCheckError(
+                "authenticator_failed", f"The security key did not answer: {exc}"
+            ) from None
 
     def register(self, options: Mapping[str, Any], *, origin: str) -> dict[str, Any]:
         """``RegistrationResponseJSON`` for ``PublicKeyCredentialCreationOptionsJSON``."""

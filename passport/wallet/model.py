@@ -7,7 +7,6 @@ a wallet (a backup of something else, a hand-edited file).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -306,6 +305,7 @@ def new_wallet(now: datetime, rng: Any = None) -> WalletState:
 
 def credential_local_id(credential: str | Mapping[str, Any]) -> str:
     """A short, stable local id: the first 12 hex digits of SHA-256 of the credential."""
+    import hashlib  # here: only when a credential is added, not on the start-up path
     import json
 
     text = credential if isinstance(credential, str) else json.dumps(credential, sort_keys=True)

@@ -56,6 +56,10 @@ class SpecIssuer:
     revoked: set[int] = field(default_factory=set)
     issued: list[str] = field(default_factory=list)
     next_index: int = 3
+    # knobs for the wallet's negative tests: bind the credential to another key than the
+    # proof's, and answer the did:web document request with another HTTP status
+    bind_to: dict[str, Any] | None = None
+    did_document_status: int = 200
 
     def __post_init__(self) -> None:
         self.key = Ed25519Key()
@@ -152,7 +156,7 @@ class SpecIssuer:
             "iat": now,
             "exp": now + 86400 * 365,
             "vct": VCT,
-            "cnf": {"jwk": holder_jwk},
+            "cnf": {"jwk": self.bind_to or holder_jwk},
             "_sd": sorted(digests),
             "_sd_alg": "sha-256",
             "status": {"status_list": {"idx": index, "uri": f"{self.base}/status/1"}},
@@ -220,7 +224,7 @@ class SpecIssuer:
                         200, {"issuer": issuer.base, "token_endpoint": f"{issuer.base}/token"}
                     )
                 elif path == "/.well-known/did.json":
-                    self._send(200, issuer.did_document())
+                    self._send(issuer.did_document_status, issuer.did_document())
                 elif path == "/offer":
                     self._send(200, issuer._by_ref)
                 elif path == "/status/1":

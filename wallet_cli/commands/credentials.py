@@ -2,17 +2,18 @@
 
 ``list`` shows what the wallet last knew (no network: it stays fast and works offline);
 ``list --refresh`` and ``show`` check signature, validity and live status again and, when a
-deployment is configured, the issuer's accreditation on chain.
+deployment is configured, the issuer's accreditation on chain. The work of ``list`` is in
+``wallet_cli.listing`` (also reached without typer, through ``wallet_cli.fastpath``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from wallet_cli import context, render
+from wallet_cli import context, listing, render
 from wallet_cli.i18n import t
 
 app = typer.Typer(rich_markup_mode=None)
@@ -112,49 +113,12 @@ def receive(
         render.say("receive.done", type=h.display_type, id=h.id, issuer=h.issuer)
 
 
-def _accreditations(credentials: Any) -> dict[str, str | None]:
-    lookup = context.accreditation_lookup()
-    if lookup is None:
-        return {}
-    out: dict[str, str | None] = {}
-    for held in credentials:
-        if held.issuer not in out:
-            try:
-                out[held.issuer] = lookup(held.issuer)
-            except Exception:  # noqa: BLE001 - the chain may be down: shown as unknown
-                out[held.issuer] = None
-    return out
-
-
-def _refresh(state: Any, only: str | None = None) -> Any:
-    from passport.wallet.flows import refresh_status
-
-    with context.http_client() as http, render.progress("progress.refresh"):
-        return refresh_status(
-            state,
-            resolver=context.resolver(http),
-            status_fetcher=context.status_fetcher(http),
-            token_status=context.token_status(http),
-            now=context.clock().now(),
-            only=only,
-        )
-
-
 @app.command("list", help=t("help.list"))
 def list_(
     refresh: Annotated[bool, typer.Option("--refresh", help=t("help.refresh"))] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    with context.open_wallet() as (st, state, secret):
-        if refresh:
-            state = _refresh(state)
-            st.save(state, secret)
-    accredited = _accreditations(state.credentials) if refresh else {}
-    rows = [(c, accredited.get(c.issuer)) for c in state.credentials]
-    if as_json:
-        render.print_json([render.credential_summary(c, a) for c, a in rows])
-        return
-    render.credentials_table(rows)
+    listing.list_credentials(refresh=refresh, as_json=as_json)
 
 
 @app.command("show", help=t("help.show"))
@@ -173,10 +137,10 @@ def show(
                 "credential_not_found", t("code.credential_not_found", id=credential_id)
             )
         if not offline:
-            state = _refresh(state, held.id)
+            state = listing.refresh_state(state, held.id)
             st.save(state, secret)
             held = state.credential(held.id) or held
-    accreditation = None if offline else _accreditations([held]).get(held.issuer)
+    accreditation = None if offline else listing.accreditations([held]).get(held.issuer)
     claims = subject_claims(held)
     if as_json:
         render.print_json({**render.credential_summary(held, accreditation), "claims": claims})
