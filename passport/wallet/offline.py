@@ -21,6 +21,7 @@ from passport.errors import CouldNotCheckError, PassportError, VerdictError
 from passport.formats import FORMAT_DFP_OFFLINE
 from passport.keys import PublicKey, b64url_decode
 from passport.ports import Resolver
+from passport.wallet.credentials import _rejected
 from passport.wallet.model import Disclosure, HeldCredential, HistoryEntry, WalletState
 
 __all__ = [
@@ -38,15 +39,6 @@ __all__ = [
 OFFLINE_KINDS: Final = {"bank-statement": "BankStatementCredential", "kyc": "KYCCredential"}
 #: The ``verifier`` of a history entry for a QR shown on the spot (no verifier identity).
 OFFLINE_VERIFIER: Final = "offline-qr"
-
-
-def _rejected(code: str, message: str) -> VerdictError:
-    return VerdictError(
-        "credential_rejected",
-        f"The issuer's credential failed its check ({code}: {message}); it was not stored. "
-        "Ask the issuer for a new offer.",
-        details={"code": code},
-    )
 
 
 def _held_bytes(credential: Any) -> Any:
