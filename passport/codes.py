@@ -378,6 +378,7 @@ CODES: Final[Mapping[str, Code]] = _index([
     Code("response_uri_mismatch", VERDICT),
     Code("transaction_data_unsupported", VERDICT),
     Code("tx_code_required", CONFIGURATION),
+    Code("offer_not_pre_authorized", CONFIGURATION),
     Code("verifier_error", VERDICT),
     Code("verifier_unreachable", COULD_NOT_CHECK),
     Code("wallet_busy", CONFIGURATION),

@@ -482,7 +482,18 @@ def _verified_status_list(
 
     def verified_copy() -> tuple[dict[str, Any], str]:
         status_vc = dict(fetched)
-        signer = _verify_json_proof(status_vc, detect_format(status_vc).format, options)
+        try:
+            signer = _verify_json_proof(status_vc, detect_format(status_vc).format, options)
+        except VerdictError as exc:
+            if exc.code != "proof_created_in_future":
+                raise
+            # A list signed for later is a list not yet in force: a could-not-check about
+            # the status, never a verdict about the credential.
+            raise CouldNotCheckError(
+                "status_list_not_yet_valid",
+                "The status list's proof is dated in the future; the status cannot be checked "
+                "until it is in force (check the clocks).",
+            ) from exc
         _check_signer_is_issuer(status_vc, signer)
         return status_vc, signer
 

@@ -18,7 +18,7 @@ import pytest
 from passport.did.jwk import JwkDidResolver
 from passport.did.key import KeyDidResolver, did_key_from_public_key
 from passport.did.resolver import CachingResolver
-from passport.errors import CouldNotCheckError, MalformedError, VerdictError
+from passport.errors import ConfigurationError, CouldNotCheckError, MalformedError, VerdictError
 from passport.exchange import (
     PRE_AUTHORIZED_CODE_GRANT,
     CredentialOffer,
@@ -142,10 +142,14 @@ def test_wrong_tx_code_surfaces_the_issuers_error() -> None:
 
 
 def test_missing_tx_code_and_missing_grant_are_caller_errors() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as missing_pin:
         _redeem(Script(), tx_code=None)
-    with pytest.raises(ValueError):
+    assert isinstance(missing_pin.value, ConfigurationError)
+    assert missing_pin.value.code == "tx_code_required"
+    with pytest.raises(ValueError) as no_grant:
         _redeem(Script(), CredentialOffer(ISSUER, ("KYCCredential",)))
+    assert isinstance(no_grant.value, ConfigurationError)
+    assert no_grant.value.code == "offer_not_pre_authorized"
 
 
 def test_unreachable_issuer() -> None:
