@@ -34,6 +34,7 @@ from passport.offline import (
     decode_qr_text,
     discover_status_lists,
     encode_qr_text,
+    qr_image,
     read_qr_image,
     verify_offline,
 )
@@ -183,6 +184,24 @@ def test_offline_proof_of_funds_from_the_real_issuer_verified_with_everything_st
                 (found := discover_status_lists(anchors, bank_did)) and len(found) >= 2 and found
             ),
         )
+        verifier_env = {
+            **os.environ,
+            "VERIFIER_PASSPHRASE": "verifier pass",
+            "VERIFIER_CONFIG": str(tmp_path / "verifier"),
+        }
+        _run(
+            "verifier", verifier_env, "init", "--name", "Banque du Léman", "--deployment",
+            str(deployment_file), "--base-url", "http://127.0.0.1:9", "--kdf", "insecure-fast",
+            "--allow-loopback", "--json",
+        )  # fmt: skip
+        synced = json.loads(
+            _run("verifier", verifier_env, "sync", "--issuer", bank_did, "--json").stdout
+        )
+        assert synced["offline"]["issuers"] == [bank_did]
+        assert sorted(synced["offline"]["status_lists"]) == sorted(lists)
+        # a later sync keeps the issuers without naming them again
+        again = json.loads(_run("verifier", verifier_env, "sync", "--json").stdout)
+        assert again["offline"]["issuers"] == [bank_did]
         snapshot = build_snapshot(
             resolver=build_resolver(deployment_file),
             trust=TrustRegistryClient(chain, anvil_deployment),
@@ -195,6 +214,48 @@ def test_offline_proof_of_funds_from_the_real_issuer_verified_with_everything_st
         )
         server.terminate()
     node.down(tmp_path / "anvil")
+
+    # `verifier verify-qr` with the chain and the issuer gone
+    def verify_qr(image: Path, *args: str) -> tuple[int, Any]:
+        proc = _run("verifier", verifier_env, "verify-qr", str(image), *args, "--json", check=False)
+        return proc.returncode, json.loads(proc.stdout)
+
+    code, answer = verify_qr(tmp_path / "proof.png", "--challenge", "K7Q2-9X")
+    assert (code, answer["status"]) == (0, "verified"), answer
+    assert set(answer["claims"]["balanceAtLeast"]) == {"USD_1000", "USD_5000", "USD_10000"}
+    assert answer["snapshot"]["ageSeconds"] >= 0
+    code, answer = verify_qr(tmp_path / "proof.png", "--challenge", "K7Q2-9X")
+    assert (code, answer["status"]) == (1, "invalid") and "replayed" in answer["codes"]
+    code, answer = verify_qr(tmp_path / "slot.png", "--challenge", "ZZ11")
+    assert code == 1 and "challenge_mismatch" in answer["codes"]
+    qr_image(_tampered(read_qr_image(Image.open(tmp_path / "proof.png")))).save(
+        tmp_path / "tampered.png"
+    )
+    code, answer = verify_qr(tmp_path / "tampered.png", "--challenge", "K7Q2-9X")
+    assert code == 1 and "offline_disclosure_invalid" in answer["codes"]
+    code, answer = verify_qr(tmp_path / "slot.png")
+    assert (code, answer["status"]) == (0, "verified"), answer
+    plain = _run("verifier", verifier_env, "verify-qr", str(tmp_path / "slot.png"), check=False)
+    assert plain.returncode == 1 and "replayed" in plain.stdout and "old)" in plain.stdout
+    # past the configured age the answer is indeterminate, never approved
+    config_file = tmp_path / "verifier" / "verifier.json"
+    config = json.loads(config_file.read_text())
+    config_file.write_text(json.dumps({**config, "offline_max_age_hours": 0.0001}))
+    time.sleep(1)
+    wallet(  # a fresh QR: the wallet needs no network
+        "proof-qr", "--type", "bank-statement", "--claims", "name", "--challenge", "STALE1",
+        "--out", str(tmp_path / "fresh.png"), "--no-terminal",
+    )  # fmt: skip
+    code, answer = verify_qr(tmp_path / "fresh.png", "--challenge", "STALE1")
+    assert (code, answer["status"]) == (1, "indeterminate") and "offline_snapshot_stale" in answer[
+        "codes"
+    ]
+    garbage = tmp_path / "garbage.png"
+    garbage.write_bytes(b"not an image")
+    bad = _run("verifier", verifier_env, "verify-qr", str(garbage), check=False)
+    assert bad.returncode == 2 and "offline_qr_unreadable" in bad.stderr
+
+    # the same checks in process with the network cut
     attempts = _cut_network(monkeypatch)
 
     text = read_qr_image(Image.open(tmp_path / "proof.png"))
