@@ -3,7 +3,8 @@
     issuer init --name NAME [--dir DIR] [--deployment FILE | --rpc URL] [--base-url URL]
     issuer serve [--host 127.0.0.1] [--port 8000]
     issuer import FILE                         customers and accounts (.json or .csv)
-    issuer offer CUSTOMER --type kyc|bank-statement|fido [--png FILE]
+    issuer offer CUSTOMER --type kyc|bank-statement|fido|offline-bank-statement|offline-kyc
+                 [--png FILE]
     issuer revoke|suspend|reinstate CREDENTIAL_ID [--reason TEXT]
     issuer status                              counts, status lists, pending chain jobs
     issuer anchor                              one anchoring pass now
@@ -241,7 +242,12 @@ def import_(
 @app.command("offer")
 def offer(
     customer: Annotated[str, typer.Argument(help="The customer id.")],
-    kind: Annotated[str, typer.Option("--type", help="kyc, bank-statement or fido.")] = "kyc",
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--type", help="kyc, bank-statement, fido, offline-bank-statement or offline-kyc."
+        ),
+    ] = "kyc",
     account: Annotated[
         int | None, typer.Option("--account", help="Account (default: the customer's first).")
     ] = None,
@@ -306,8 +312,6 @@ def _qr(data: str) -> Any:
 
 def _print_qr(data: str) -> None:
     _qr(data).print_ascii(out=sys.stdout, tty=sys.stdout.isatty())
-
-
 
 
 # --- status changes -------------------------------------------------------------------------

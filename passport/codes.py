@@ -380,6 +380,7 @@ CODES: Final[Mapping[str, Code]] = _index([
     Code("dcql_unsatisfied", VERDICT),
     # --- Offline QR
     Code("offline_claims_invalid", CONFIGURATION),
+    Code("offline_credential_missing", VERDICT),
     Code("offline_disclosure_invalid", VERDICT),
     Code("offline_issuer_unknown", VERDICT),
     Code("offline_key_unsupported", CONFIGURATION),

@@ -15,11 +15,15 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-__all__ = ["FORMAT_LDP_VC", "FORMAT_VC_SD_JWT", "SHORT_NAMES", "Format"]
+__all__ = ["FORMAT_DFP_OFFLINE", "FORMAT_LDP_VC", "FORMAT_VC_SD_JWT", "SHORT_NAMES", "Format"]
 
 #: OpenID4VCI 1.0 format identifiers (Appendix A).
 FORMAT_VC_SD_JWT: Final = "vc+sd-jwt"
 FORMAT_LDP_VC: Final = "ldp_vc"
+#: The project's own OpenID4VCI format identifier of the offline QR credential (a CWT in a
+#: COSE_Sign1, ``docs/offline-format.md`` section 12). Not a ``Format`` member: it is not a
+#: W3C securing format and ``passport.securing`` does not produce it.
+FORMAT_DFP_OFFLINE: Final = "dfp-offline-cwt"
 
 _SHORT: Final = {
     "vc+sd-jwt": "sd-jwt",

@@ -41,7 +41,7 @@ def create_app(
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     from verifier_service.errors import install_error_handlers
-    from verifier_service.routers import api, oid4vp, pages
+    from verifier_service.routers import api, offline, oid4vp, pages
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -67,7 +67,7 @@ def create_app(
         autoescape=select_autoescape(["html"]),
     )
     install_error_handlers(app)
-    for module in (pages, oid4vp, api):
+    for module in (pages, offline, oid4vp, api):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

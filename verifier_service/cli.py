@@ -6,7 +6,11 @@
     verifier request [--png FILE] [--response-mode direct_post|direct_post.jwt]
     verifier sessions [--limit N]          recent sessions and decisions
     verifier show SESSION                  one decision with its full report
-    verifier sync [--status-list URL]      refresh cached chain state and status lists
+    verifier sync [--status-list URL] [--issuer DID]
+                                           refresh cached chain state and status lists; write
+                                           the offline trust snapshot of the --issuer banks
+    verifier verify-qr IMAGE [--challenge CODE]
+                                           check an offline QR with that snapshot alone
     verifier audit [--limit N]             the hash-chained audit log
     verifier audit verify                  exit 1 when an entry was edited, removed or reordered
     verifier purge [--older-than-days N]   delete sessions past the retention period
@@ -522,14 +526,24 @@ def sync(
         list[str] | None,
         typer.Option("--status-list", help="Fetch and check this status list URL."),
     ] = None,
+    issuer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--issuer",
+            help="A bank (did:ethr) whose offline QRs are accepted; kept for later syncs.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Refresh cached chain state (trust registry answers, DID documents) and status lists."""
+    """Refresh cached chain state (trust registry answers, DID documents) and status lists,
+    and write the offline trust snapshot for `verifier verify-qr`."""
     from verifier_service.domain import sync as do_sync
+    from verifier_service.offline import sync_offline
 
     runtime = _runtime(config, keys=False)
     try:
         result = do_sync(runtime, status_list or ())
+        result["offline"] = sync_offline(runtime, issuer or (), status_list or ())
     finally:
         runtime.close()
     if as_json:
@@ -541,6 +555,72 @@ def sync(
         + (f"{chain['chain_id']} at block {chain['block']}" if chain else "none (offline)")
     )
     out(f"lists    {len(result['status_lists'])} fetched and checked against the chain")
+    offline = result["offline"]
+    out(
+        "offline  "
+        + (
+            f"snapshot of {len(offline['issuers'])} issuer(s), "
+            f"{len(offline['status_lists'])} status list(s) at {offline['taken_at']}"
+            if offline
+            else "no snapshot (name the banks with --issuer did:ethr:...)"
+        )
+    )
+
+
+@app.command("verify-qr")
+def verify_qr(
+    image: Annotated[Path, typer.Argument(help="A photo or scan of the citizen's offline QR.")],
+    challenge: Annotated[
+        str | None,
+        typer.Option("--challenge", help="The code shown to the citizen (1-16 characters)."),
+    ] = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check an offline proof QR with the snapshot of the last `verifier sync` alone (no
+    network). Exit 0 verified, 1 refused or indeterminate (e.g. the snapshot is too old)."""
+    from passport.errors import MalformedError
+    from verifier_service.offline import read_qr_bytes, report_view
+    from verifier_service.offline import verify_qr as do_verify
+
+    try:
+        data = image.read_bytes()
+    except OSError as exc:
+        raise MalformedError(
+            "offline_qr_unreadable", f"{image} cannot be read ({exc.strerror})."
+        ) from None
+    text = read_qr_bytes(data)
+    runtime = _runtime(config, keys=False)
+    try:
+        view = report_view(do_verify(runtime, text, challenge=challenge))
+    finally:
+        runtime.close()
+    if as_json:
+        out_json(view)
+    else:
+        snapshot = view["snapshot"] or {}
+        age = int(snapshot.get("ageSeconds", 0))
+        out(f"status   {view['status']}")
+        out(
+            f"snapshot taken {snapshot.get('takenAt')} ({age // 3600} h {age % 3600 // 60} min old)"
+        )
+        for path, value in _flat_claims(view["claims"]):
+            out(f"claim    {path} = {value}")
+        for check in view["checks"]:
+            if check["outcome"] != "passed":
+                out(f"{check['outcome']:<8} {check['check']}: [{check['code']}] {check['message']}")
+    if view["status"] != "verified":
+        raise SystemExit(1)
+
+
+def _flat_claims(claims: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out_: list[tuple[str, Any]] = []
+    for key, value in claims.items():
+        if isinstance(value, dict):
+            out_.extend(_flat_claims(value, f"{prefix}{key}/"))
+        else:
+            out_.append((f"{prefix}{key}", value))
+    return out_
 
 
 @audit_app.callback()

@@ -91,6 +91,16 @@ class Meta(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
+class OfflineSeen(Base):
+    """An offline QR accepted once (``passport.offline`` replay check): the SHA-256 of its
+    holder signature (hex), remembered until its credential expires."""
+
+    __tablename__ = "verifier_offline_seen"
+
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    until: Mapped[datetime]
+
+
 class AuditRecord(Base):
     """One entry of the hash-chained audit log (``passport.verifier.audit``)."""
 

@@ -38,6 +38,12 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "(a yes/no answer, not the amount)",
         "max_age": "a statement no older than {days} days",
         "noscript": "This page refreshes itself every few seconds.",
+        "offline_title": "Check an offline QR",
+        "offline_lead": "Upload a photo of the citizen's proof-of-funds QR. It is checked with the "
+        "trust snapshot of the last sync alone, with no network.",
+        "offline_image": "Photo of the QR",
+        "offline_challenge": "The code you showed the citizen (if any)",
+        "offline_check": "Check",
     },
     "zh-TW": {
         "title": "在 {name} 開立帳戶",
@@ -65,6 +71,11 @@ _TEXT: Final[dict[str, dict[str, str]]] = {
         "min_balance": "餘額至少 {amount} {currency}（僅回答是或否，不含金額）",
         "max_age": "不超過 {days} 天的對帳單",
         "noscript": "此頁面每隔幾秒會自動更新。",
+        "offline_title": "查驗離線 QR 碼",
+        "offline_lead": "請上傳民眾資力證明 QR 碼的照片。僅以上次同步的信任快照查驗，不需網路。",
+        "offline_image": "QR 碼照片",
+        "offline_challenge": "您向民眾出示的代碼（如有）",
+        "offline_check": "查驗",
     },
 }
 

@@ -109,6 +109,7 @@ class VerifierSettings:
     chain_cache_seconds: float = 300.0
     default_lang: str = "en"
     allow_loopback: bool = False
+    offline_max_age_hours: float = 24.0
     passphrase: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -176,6 +177,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "chain_cache_seconds": (int, float),
     "default_lang": (str,),
     "allow_loopback": (bool,),
+    "offline_max_age_hours": (int, float),
 }
 
 

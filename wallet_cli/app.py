@@ -18,7 +18,7 @@ i18n.set_language(i18n.detect(sys.argv[1:], os.environ))
 import typer  # noqa: E402
 
 from wallet_cli import context  # noqa: E402
-from wallet_cli.commands import credentials, fido, history, present, store  # noqa: E402
+from wallet_cli.commands import credentials, fido, history, offline, present, store  # noqa: E402
 from wallet_cli.i18n import t  # noqa: E402
 
 app = typer.Typer(
@@ -61,4 +61,5 @@ app.add_typer(store.app)
 app.add_typer(credentials.app)
 app.add_typer(present.app)
 app.add_typer(history.app)
+app.add_typer(offline.app)
 app.add_typer(fido.app, name="fido")

@@ -24,12 +24,13 @@ from passport.bank import (
     StatementFigures,
     statement_figures,
 )
-from passport.credentials.types import issued_types
+from passport.credentials.types import issued_types, offline_types
 from passport.errors import (
     ConfigurationError,
     MalformedError,
     VerdictError,
 )
+from passport.formats import FORMAT_DFP_OFFLINE
 from passport.keys import KeyType, PrivateKey
 from passport.ports import Clock, SystemClock
 from passport.status.bitstring import MIN_ENTRIES, Purpose
@@ -39,6 +40,7 @@ BANK_STATEMENT: Final = "BankStatementCredential"
 FIDO_KEY_BINDING: Final = "FidoKeyBindingCredential"
 _PURPOSES: Final[tuple[Purpose, Purpose]] = ("revocation", "suspension")
 _MAX_INDEX_DRAWS: Final = 64
+
 
 @dataclass(frozen=True)
 class CredentialConfiguration:
@@ -51,11 +53,18 @@ class CredentialConfiguration:
     validity: timedelta
 
 
-#: The three configurations, keyed by id (the ids of
-#: ``passport.exchange.oid4vci.passport_credential_configurations``).
+#: The configurations, keyed by id (the ids of
+#: ``passport.exchange.oid4vci.passport_credential_configurations``): the three W3C ones,
+#: then the offline QR forms, whose ``credential_type`` is the type whose claims they carry.
 CONFIGURATIONS: Final[Mapping[str, CredentialConfiguration]] = {
-    t.name: CredentialConfiguration(t.name, t.name, t.format.oid4vci, t.validity)
-    for t in issued_types()  # the one registry: passport.credentials.types
+    **{
+        t.name: CredentialConfiguration(t.name, t.name, t.format.oid4vci, t.validity)
+        for t in issued_types()  # the one registry: passport.credentials.types
+    },
+    **{
+        o.name: CredentialConfiguration(o.name, o.source, FORMAT_DFP_OFFLINE, o.validity)
+        for o in offline_types()
+    },
 }
 
 

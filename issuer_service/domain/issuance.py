@@ -70,6 +70,7 @@ from passport.exchange.oid4vci import (
     Oid4vciError,
     verify_proof_jwt,
 )
+from passport.formats import FORMAT_DFP_OFFLINE
 from passport.ports import Resolver
 
 
@@ -184,6 +185,46 @@ def _secure(
     return secured, canonicalize(secured)
 
 
+def _secure_offline(
+    ctx: IssuerContext,
+    unsigned: Mapping[str, Any],
+    customer: Customer,
+    status: list[dict[str, Any]],
+    holder_jwk: Mapping[str, Any] | None,
+    now: datetime,
+    valid_until: datetime,
+) -> tuple[str, bytes]:
+    """The offline QR form of ``unsigned`` (``passport.offline``): its claims (a bank
+    statement's name and tiers with the customer's nationality, or the KYC claims) in a CWT
+    signed with the bank's assertion key, bound to the proof key, carrying the same status
+    entries. Returns the credential response value, base64url (no padding) of the holder's
+    ``OfflineCredential`` bytes (``docs/offline-format.md`` section 12), and the issuer
+    COSE_Sign1 bytes the digest covers.
+
+    Raises ConfigurationError ``offline_key_unsupported`` (no or an unsupported holder key),
+    ``offline_claims_invalid``."""
+    from passport.keys import PublicKey, b64url_encode
+    from passport.offline import StatusRef, claims_from_credential, issue_offline_credential
+
+    if holder_jwk is None:
+        raise ConfigurationError(
+            "offline_key_unsupported",
+            "An offline credential is bound to the holder's key; give the holder's public key.",
+        )
+    claims = claims_from_credential(unsigned, nationality=customer.nationality)
+    held = issue_offline_credential(
+        claims,
+        issuer=ctx.issuer_did,
+        issuer_key=ctx.signing_key,
+        kid=ctx.verification_method,
+        holder_key=PublicKey.from_jwk(holder_jwk),
+        status=[StatusRef.from_entry(entry) for entry in status],
+        now=now,
+        valid_for=valid_until - now,
+    )
+    return b64url_encode(held.to_bytes()), held.credential
+
+
 def _issue(
     session: Session,
     ctx: IssuerContext,
@@ -217,9 +258,9 @@ def _issue(
         "valid_until": record.valid_until,
         "credential_id": record.credential_id,
     }
-    if configuration.id == KYC:
+    if configuration.credential_type == KYC:
         unsigned = build_kyc_credential(**common, **kyc_builder_args(_customer_facts(customer)))
-    elif configuration.id == BANK_STATEMENT:
+    elif configuration.credential_type == BANK_STATEMENT:
         account = _account(session, customer, account_id)
         figures = statement_for_account(ctx, account)
         unsigned = build_bank_statement_credential(
@@ -242,7 +283,13 @@ def _issue(
                 error="invalid_credential_request",
             )
         unsigned = build_fido(status, now, record.valid_until, record.credential_id)
-    secured, covered = _secure(ctx, unsigned, configuration, holder_jwk, now)
+    secured: str | dict[str, Any]
+    if configuration.format == FORMAT_DFP_OFFLINE:
+        secured, covered = _secure_offline(
+            ctx, unsigned, customer, status, holder_jwk, now, record.valid_until
+        )
+    else:
+        secured, covered = _secure(ctx, unsigned, configuration, holder_jwk, now)
     digest = hashlib.sha256(covered).digest()
     salt = new_salt()
     record.digest = digest.hex()

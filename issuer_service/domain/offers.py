@@ -119,7 +119,7 @@ def create_offer(
     with db.transaction() as session:
         customer = _customer(session, customer_id)
         account: Account | None = None
-        if configuration.id == BANK_STATEMENT:
+        if configuration.credential_type == BANK_STATEMENT:
             account = _account(session, customer, account_id)
             statement_for_account(ctx, account)
         offer = Offer(

@@ -6,6 +6,8 @@ configurations a bank offers (``passport.exchange.oid4vci.passport_credential_co
 the issuer's configurations and lifetimes (``issuer_service.domain.CONFIGURATIONS``) and its
 offer types (``issuer offer --type kyc|bank-statement|fido``), and the builder of each type
 (``passport.credentials.model``). Adding a type is one row (plus its schema and builder).
+The offline QR forms (``OFFLINE_TYPES``) are rows of their own: they carry the claims of a
+registered type in another format and have no schema or builder.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ from typing import Final
 
 from passport.formats import Format
 
-__all__ = ["CREDENTIAL_TYPE_REGISTRY", "CredentialType", "issued_types", "offer_types"]
+__all__ = [
+    "CREDENTIAL_TYPE_REGISTRY",
+    "OFFLINE_TYPES",
+    "CredentialType",
+    "OfflineCredentialType",
+    "issued_types",
+    "offer_types",
+    "offline_types",
+]
 
 
 @dataclass(frozen=True)
@@ -86,11 +96,58 @@ CREDENTIAL_TYPE_REGISTRY: Final[Mapping[str, CredentialType]] = MappingProxyType
 )
 
 
+@dataclass(frozen=True)
+class OfflineCredentialType:
+    """An offline QR form of a credential type (``passport.offline``, issue 11): its
+    OpenID4VCI configuration id, offer type, the credential type whose claims it carries,
+    default validity and display texts. Its format is ``FORMAT_DFP_OFFLINE``."""
+
+    name: str
+    short: str
+    source: str
+    validity: timedelta
+    display_name: str
+    description: str
+
+
+_OFFLINE_ROWS: Final = (
+    OfflineCredentialType(
+        "OfflineBankStatementCredential",
+        "offline-bank-statement",
+        "BankStatementCredential",
+        timedelta(days=30),
+        "Proof of funds (offline QR)",
+        "Name, nationality and balance tiers, shown as one QR that is checked without a network.",
+    ),
+    OfflineCredentialType(
+        "OfflineKYCCredential",
+        "offline-kyc",
+        "KYCCredential",
+        timedelta(days=90),
+        "KYC (offline QR)",
+        "Your verified identity, shown as one QR that is checked without a network.",
+    ),
+)
+
+#: The offline forms, by configuration id.
+OFFLINE_TYPES: Final[Mapping[str, OfflineCredentialType]] = MappingProxyType(
+    {row.name: row for row in _OFFLINE_ROWS}
+)
+
+
+def offline_types() -> tuple[OfflineCredentialType, ...]:
+    """The offline QR configurations a bank offers beside ``issued_types``."""
+    return tuple(OFFLINE_TYPES.values())
+
+
 def issued_types() -> tuple[CredentialType, ...]:
     """The types a bank issues to holders (offered over OpenID4VCI or FIDO enrollment)."""
     return tuple(t for t in CREDENTIAL_TYPE_REGISTRY.values() if t.builder is not None)
 
 
 def offer_types() -> dict[str, str]:
-    """Offer type (short name) -> credential type name: ``{"kyc": "KYCCredential", ...}``."""
-    return {t.short: t.name for t in issued_types()}
+    """Offer type (short name) -> configuration id: ``{"kyc": "KYCCredential", ...,
+    "offline-bank-statement": "OfflineBankStatementCredential", ...}``."""
+    out = {t.short: t.name for t in issued_types()}
+    out.update({t.short: t.name for t in offline_types()})
+    return out

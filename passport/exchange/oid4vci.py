@@ -45,7 +45,7 @@ from passport.errors import (
     ProtocolError,
     VerdictError,
 )
-from passport.formats import FORMAT_LDP_VC, FORMAT_VC_SD_JWT
+from passport.formats import FORMAT_DFP_OFFLINE, FORMAT_LDP_VC, FORMAT_VC_SD_JWT
 from passport.keys import PrivateKey, PublicKey, Rng, b64url_encode
 from passport.ports import Resolver
 from passport.sdjwt.common import parse_jws, sign_jws, to_epoch, verify_jws_signature
@@ -516,6 +516,41 @@ def credential_configuration_ldp_vc(
     )
 
 
+#: Where the ``dfp-offline-cwt`` format is defined (a deployment-defined format, section A).
+OFFLINE_FORMAT_PROFILE: Final = "docs/offline-format.md"
+
+
+def credential_configuration_offline(
+    *,
+    configuration_id: str,
+    credential_type: str,
+    display_name: str,
+    description: str | None = None,
+    locale: str = "en",
+    binding_methods: Sequence[str] = ("did:key", "did:jwk", "jwk"),
+    proof_algs: Sequence[str] = _SUPPORTED_PROOF_ALGS,
+) -> dict[str, Any]:
+    """A ``credential_configurations_supported`` entry for the offline QR credential
+    (``dfp-offline-cwt``, ``docs/offline-format.md`` section 12): EdDSA COSE_Sign1, bound
+    to the key of the ``jwt`` proof; ``offline_credential_type`` names the credential type
+    whose claims it carries."""
+    return {
+        "format": FORMAT_DFP_OFFLINE,
+        "scope": configuration_id,
+        "credential_signing_alg_values_supported": ["EdDSA"],
+        "cryptographic_binding_methods_supported": list(binding_methods),
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(proof_algs)}},
+        "format_profile": OFFLINE_FORMAT_PROFILE,
+        "offline_credential_type": credential_type,
+        "credential_metadata": {
+            "display": [
+                {"name": display_name, "locale": locale}
+                | ({"description": description} if description else {})
+            ]
+        },
+    }
+
+
 def _configuration(
     fmt: str,
     *,
@@ -547,11 +582,12 @@ def _configuration(
 
 
 def passport_credential_configurations(locale: str = "en") -> dict[str, dict[str, Any]]:
-    """The three configurations a passport bank offers, keyed by configuration id:
-    ``KYCCredential`` and ``BankStatementCredential`` (``vc+sd-jwt``) and
-    ``FidoKeyBindingCredential`` (``ldp_vc``, eddsa-rdfc-2022)."""
+    """The configurations a passport bank offers, keyed by configuration id:
+    ``KYCCredential`` and ``BankStatementCredential`` (``vc+sd-jwt``),
+    ``FidoKeyBindingCredential`` (``ldp_vc``, eddsa-rdfc-2022), then the offline QR forms
+    ``OfflineBankStatementCredential`` and ``OfflineKYCCredential`` (``dfp-offline-cwt``)."""
     from passport.credentials.model import CREDENTIAL_CONTEXT
-    from passport.credentials.types import issued_types
+    from passport.credentials.types import issued_types, offline_types
 
     out: dict[str, dict[str, Any]] = {}
     for t in issued_types():  # the one registry of credential types
@@ -565,6 +601,14 @@ def passport_credential_configurations(locale: str = "en") -> dict[str, dict[str
             contexts=CREDENTIAL_CONTEXT,
             display_name=t.display_name,
             description=t.description,
+            locale=locale,
+        )
+    for o in offline_types():
+        out[o.name] = credential_configuration_offline(
+            configuration_id=o.name,
+            credential_type=o.source,
+            display_name=o.display_name,
+            description=o.description,
             locale=locale,
         )
     return out

@@ -2,8 +2,9 @@
 display, and the check made before a received credential is stored.
 
 Formats held: ``vc+sd-jwt`` (W3C VC 2.0 secured with SD-JWT), ``dc+sd-jwt`` (IETF SD-JWT VC:
-``vct``, flat claims, ``cnf.jwk``) and ``ldp_vc`` (Data Integrity, e.g. the
-FidoKeyBindingCredential).
+``vct``, flat claims, ``cnf.jwk``), ``ldp_vc`` (Data Integrity, e.g. the
+FidoKeyBindingCredential) and ``dfp-offline-cwt`` (the offline QR credential,
+``passport.wallet.offline``).
 
 Error codes: ``credential_rejected`` (VerdictError: the signature, validity or status check
 failed; ``details.code`` is the check's own code), ``credential_unverifiable``
@@ -22,6 +23,7 @@ from typing import Any, Final
 
 from passport.did.document import split_did_url
 from passport.errors import CouldNotCheckError, PassportError, VerdictError
+from passport.formats import FORMAT_DFP_OFFLINE
 from passport.keys import PublicKey, b64url_decode
 from passport.ports import Resolver, StatusFetcher
 from passport.wallet.model import HeldCredential, credential_local_id
@@ -42,7 +44,7 @@ __all__ = [
 FORMAT_VC_SD_JWT: Final = "vc+sd-jwt"
 FORMAT_DC_SD_JWT: Final = "dc+sd-jwt"
 FORMAT_LDP_VC: Final = "ldp_vc"
-SUPPORTED_FORMATS: Final = (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT, FORMAT_LDP_VC)
+SUPPORTED_FORMATS: Final = (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT, FORMAT_LDP_VC, FORMAT_DFP_OFFLINE)
 
 #: Fetches an IETF Token Status List token (a compact JWT) by its URI.
 TokenStatusFetcher = Callable[[str], str]
@@ -56,14 +58,20 @@ _SD_JWT_VC_META: Final = frozenset(
 def _unsupported(fmt: str) -> VerdictError:
     return VerdictError(
         "credential_format_unsupported",
-        f"The wallet holds vc+sd-jwt, dc+sd-jwt and ldp_vc credentials, not {fmt!r}.",
+        f"The wallet holds vc+sd-jwt, dc+sd-jwt, ldp_vc and dfp-offline-cwt credentials, "
+        f"not {fmt!r}.",
         details={"format": fmt},
     )
 
 
 def claims_view(fmt: str, credential: str | Mapping[str, Any]) -> dict[str, Any]:
     """The JSON that DCQL claim paths address, fully disclosed: the whole VC for ``vc+sd-jwt``
-    and ``ldp_vc``, the flat SD-JWT VC payload for ``dc+sd-jwt``."""
+    and ``ldp_vc``, the flat SD-JWT VC payload for ``dc+sd-jwt``, a VC-shaped view of an
+    offline credential's claims."""
+    if fmt == FORMAT_DFP_OFFLINE:
+        from passport.wallet.offline import offline_view
+
+        return offline_view(credential)
     if fmt in (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT):
         from passport.sdjwt.holder import full_payload
 
@@ -77,6 +85,10 @@ def claims_view(fmt: str, credential: str | Mapping[str, Any]) -> dict[str, Any]
 
 def disclosable_paths(held: HeldCredential) -> tuple[str, ...]:
     """The slash paths of the claims a holder can choose among (``()`` for ldp_vc)."""
+    if held.format == FORMAT_DFP_OFFLINE:
+        from passport.wallet.offline import offline_paths
+
+        return offline_paths(held)
     if held.format == FORMAT_LDP_VC or not isinstance(held.credential, str):
         return ()
     from passport.sdjwt.holder import disclosable_claims
@@ -286,6 +298,17 @@ def accept_credential(
     """
     if fmt not in SUPPORTED_FORMATS:
         raise _unsupported(fmt)
+    if fmt == FORMAT_DFP_OFFLINE:
+        from passport.wallet.offline import accept_offline
+
+        return accept_offline(
+            credential,
+            holder_key=holder_key,
+            resolver=resolver,
+            now=now,
+            configuration_id=configuration_id,
+            issuer_url=issuer_url,
+        )
     if fmt == FORMAT_DC_SD_JWT:
         if not isinstance(credential, str):
             raise _unsupported(fmt)
@@ -348,6 +371,10 @@ def check_held(
     """The credential's live state: ``valid``, the failing check's code (``revoked``,
     ``suspended``, ``expired``, ``signature_invalid``, ...), or ``unknown`` when it could
     not be checked (an unreachable status list is not a revocation)."""
+    if held.format == FORMAT_DFP_OFFLINE:
+        from passport.wallet.offline import check_offline
+
+        return check_offline(held, resolver=resolver, now=now)
     try:
         if held.format == FORMAT_DC_SD_JWT:
             assert isinstance(held.credential, str)

@@ -109,8 +109,11 @@ def receive(
     if as_json:
         render.print_json([render.credential_summary(h, None) for h in held])
         return
+    from passport.formats import FORMAT_DFP_OFFLINE
+
     for h in held:
-        render.say("receive.done", type=h.display_type, id=h.id, issuer=h.issuer)
+        done = "receive.done_offline" if h.format == FORMAT_DFP_OFFLINE else "receive.done"
+        render.say(done, type=h.display_type, id=h.id, issuer=h.issuer)
 
 
 @app.command("list", help=t("help.list"))

@@ -5,7 +5,12 @@ from __future__ import annotations
 from importlib import resources
 
 from passport.credentials import CREDENTIAL_TYPES, model
-from passport.credentials.types import CREDENTIAL_TYPE_REGISTRY, issued_types, offer_types
+from passport.credentials.types import (
+    CREDENTIAL_TYPE_REGISTRY,
+    issued_types,
+    offer_types,
+    offline_types,
+)
 from passport.exchange.oid4vci import passport_credential_configurations
 
 
@@ -23,8 +28,14 @@ def test_the_offered_configurations_are_the_issued_types() -> None:
 
     names = [t.name for t in issued_types()]
     assert names == ["KYCCredential", "BankStatementCredential", "FidoKeyBindingCredential"]
+    offline = [o.name for o in offline_types()]
+    assert offline == ["OfflineBankStatementCredential", "OfflineKYCCredential"]
     configs = passport_credential_configurations()
-    assert list(configs) == names and list(CONFIGURATIONS) == names
+    assert list(configs) == names + offline and list(CONFIGURATIONS) == names + offline
+    for o in offline_types():
+        assert o.source in names  # carries the claims of a registered type
+        assert configs[o.name]["format"] == "dfp-offline-cwt" == CONFIGURATIONS[o.name].format
+        assert CONFIGURATIONS[o.name].validity == o.validity
     for t in issued_types():
         assert configs[t.name]["format"] == t.format.oid4vci == CONFIGURATIONS[t.name].format
         assert CONFIGURATIONS[t.name].validity == t.validity
@@ -32,4 +43,6 @@ def test_the_offered_configurations_are_the_issued_types() -> None:
         "kyc": "KYCCredential",
         "bank-statement": "BankStatementCredential",
         "fido": "FidoKeyBindingCredential",
+        "offline-bank-statement": "OfflineBankStatementCredential",
+        "offline-kyc": "OfflineKYCCredential",
     }

@@ -317,7 +317,13 @@ def test_issuer_metadata_for_the_passport_credentials() -> None:
         "KYCCredential",
         "BankStatementCredential",
         "FidoKeyBindingCredential",
+        "OfflineBankStatementCredential",
+        "OfflineKYCCredential",
     }
+    offline = supported["OfflineBankStatementCredential"]
+    assert offline["format"] == "dfp-offline-cwt"
+    assert offline["offline_credential_type"] == "BankStatementCredential"
+    assert offline["credential_signing_alg_values_supported"] == ["EdDSA"]
     kyc = supported["KYCCredential"]
     assert kyc["format"] == FORMAT_VC_SD_JWT == "vc+sd-jwt"
     assert kyc["cryptographic_binding_methods_supported"] == ["did:key", "did:jwk", "jwk"]
