@@ -14,6 +14,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,3 +57,53 @@ def anvil_deployment(anvil_chain: Chain) -> Deployment:
     anvil_chain.reset_rpc_calls()
     anvil_chain.reset_gas_report()
     return deployment
+
+
+# --- the issuer and the verifier as processes (tests/support/processes.py) -------------------
+
+import sys  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+
+from processes import IssuerProcess, VerifierProcess, start_issuer  # noqa: E402
+from processes import start_verifier as _start_verifier  # noqa: E402
+
+
+@pytest.fixture
+def chain_deployment(anvil_deployment: Deployment, tmp_path: Path) -> Path:
+    """The anvil deployment saved as a file (what services are given)."""
+    return anvil_deployment.save(tmp_path / "deployment.json")
+
+
+@pytest.fixture
+def issuer_process(chain_deployment: Path, tmp_path: Path) -> Iterator[IssuerProcess]:
+    """``issuer init`` (did:ethr on anvil), accredited by the regulator for KYC, bank
+    statements and FIDO key binding in TW, the sample customers imported, ``issuer serve``
+    with a 1-second anchor worker."""
+    issuer = start_issuer(tmp_path, chain_deployment, _free_port())
+    try:
+        yield issuer
+    finally:
+        log = issuer.server.stop()
+        assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.fixture
+def start_verifier(chain_deployment: Path, tmp_path: Path) -> Iterator[Any]:
+    """``start_verifier(policy="retail.toml", workers=1, prefix=..., response_mode=...,
+    webhook_url=None, name="verifier")``: ``verifier init`` (did:ethr on anvil) and
+    ``verifier serve`` on a free port; returns a ``VerifierProcess`` (``base_url``,
+    ``api_key``, ``api_headers``, ``config``, ``env``, ``did``). Stopped after the test."""
+    started: list[VerifierProcess] = []
+
+    def start(**options: Any) -> VerifierProcess:
+        verifier = _start_verifier(tmp_path, chain_deployment, _free_port(), **options)
+        started.append(verifier)
+        return verifier
+
+    try:
+        yield start
+    finally:
+        for verifier in started:
+            log = verifier.server.stop()
+            assert "Traceback" not in log, log[-3000:]

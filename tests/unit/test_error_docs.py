@@ -18,7 +18,7 @@ from pathlib import Path
 from passport.codes import CODES, Branch
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("passport", "passport_cli", "clikit", "issuer_service", "wallet_cli")
+PACKAGES = ("passport", "passport_cli", "clikit", "issuer_service", "wallet_cli", "verifier_service")
 BRANCH_OF_CLASS = {
     "MalformedError": Branch.MALFORMED,
     "VerdictError": Branch.VERDICT,
@@ -30,7 +30,14 @@ CLASSES = {*BRANCH_OF_CLASS, "PassportError", "Oid4vciError"}
 # takes the wire error first; its code is a keyword.
 WIRE_FIRST = {"ProtocolError": "request_malformed"}
 # Codes raised through a variable rather than a literal.
-INDIRECT = {"revoked", "suspended"}
+INDIRECT = {
+    "revoked",
+    "suspended",
+    "accreditation_suspended",
+    "accreditation_revoked",
+    "accreditation_expired",
+    "accreditation_not_yet_valid",
+}
 
 
 def _name(call: ast.Call) -> str | None:

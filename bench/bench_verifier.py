@@ -1,0 +1,210 @@
+"""The verifier's full onboarding verification, warm, against the raw signature limit.
+
+One onboarding response holds a KYC and a bank-statement SD-JWT presentation (issuer JWT +
+KB-JWT each), the FidoKeyBindingCredential presentation (the holder's Data Integrity proof and
+the bank's proof on the embedded credential) and a WebAuthn assertion (P-256): 6 Ed25519 and
+1 P-256 signatures, besides the status lists (their proofs, and their digests against the chain),
+the accreditation in the trust registry at issuance time and now (did:ethr issuer on the
+embedded chain), DCQL, holder sameness and the policy. Prints, measured in the same run:
+
+- full verifications/s warm (``passport.verifier.response.evaluate``), and the ratio to the
+  raw limit of the same signatures (pynacl Ed25519 verify x6 + cryptography P-256 verify);
+  target >= 35%;
+- the HTTP ``direct_post`` round trip through a real uvicorn server on 127.0.0.1 (median, p95),
+  storage and audit included;
+- JSON-RPC calls per verification, warm (target 0).
+
+Run: ``./run bench`` (or ``.venv/bin/python bench/bench_verifier.py [--n N]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "support"))
+
+
+def raw_signature_time(holder_key: Any, rounds: int = 2000) -> float:
+    """Seconds for 6 Ed25519 verifies + 1 P-256 ECDSA verify, best of three."""
+    import nacl.signing
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    signer = nacl.signing.SigningKey.generate()
+    message = b"x" * 200
+    signed = signer.sign(message)
+    verify_key = signer.verify_key
+    p256 = ec.generate_private_key(ec.SECP256R1())
+    signature = p256.sign(message, ec.ECDSA(hashes.SHA256()))
+    public = p256.public_key()
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            for _ in range(6):
+                verify_key.verify(signed)
+            public.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        best = min(best, (time.perf_counter() - start) / rounds)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=120, help="verifications to time")
+    parser.add_argument("--http", type=int, default=60, help="HTTP round trips to time")
+    args = parser.parse_args()
+
+    from spec_wallet import response_params
+    from verifier_world import make_world
+
+    from passport.verifier.policy import parse_policy
+    from passport.verifier.response import (
+        PendingRequest,
+        VerifierContext,
+        evaluate,
+        open_response,
+        parse_form,
+    )
+    from verifier_service.domain import _pending, create_session, get_session
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-verifier-"))
+    world = make_world(tmp)
+    holder = world.holder()
+    world.clock.advance(180)  # the credentials were issued a few minutes ago
+    (tmp / "v").mkdir()
+    runtime = world.verifier_runtime(
+        tmp / "v", response_mode="direct_post", status_cache_seconds=3600, chain_cache_seconds=3600
+    )
+    client = world.verifier_client(runtime)
+    wallet = world.wallet(client, holder)
+
+    def prepared(count: int) -> list[tuple[PendingRequest, dict[str, Any], str]]:
+        out = []
+        for _ in range(count):
+            created = create_session(runtime, channel="api")
+            request = wallet.fetch(created.link)
+            params = response_params(request, wallet.vp_token(request))
+            record = get_session(runtime, created.session_id)
+            out.append((_pending(record), params, created.session_id))
+        return out
+
+    class Counts:
+        last_seen = 0
+
+        def last(self, credential_id: str) -> int:
+            return self.last_seen
+
+    counts = Counts()
+    policy = parse_policy(get_session(runtime, prepared(1)[0][2]).policy)
+
+    def run(pending: PendingRequest, params: dict[str, Any]) -> Any:
+        body = "&".join(f"{k}={_quote(v)}" for k, v in params.items()).encode()
+        form = parse_form(body, "application/x-www-form-urlencoded", max_bytes=1 << 20)
+        opened = open_response(form, pending, world.clock.now())
+        ctx = VerifierContext(
+            resolver=runtime.resolver,
+            now=world.clock.now(),
+            sign_counts=counts,
+            status_fetcher=runtime.status_fetcher,
+            accreditation=runtime.accreditation(policy),
+        )
+        decision = evaluate(pending, opened, policy, ctx)
+        assert decision.status.value == "approved", decision.as_dict()
+        counts.last_seen = max(decision.sign_counts.values())
+        return decision
+
+    warm = prepared(3)
+    for pending, params, _ in warm:  # warm every cache: DIDs, status lists, trust answers
+        run(pending, params)
+    batch = prepared(args.n)
+    world.chain.reset_rpc_calls()
+    start = time.perf_counter()
+    for pending, params, _ in batch:
+        run(pending, params)
+    elapsed = time.perf_counter() - start
+    rpc = world.chain.rpc_calls / args.n
+    rate = args.n / elapsed
+    raw = raw_signature_time(holder.key)
+    raw_rate = 1 / raw
+
+    # HTTP direct_post round trips through uvicorn on 127.0.0.1
+    http_times = http_round_trips(world, runtime, wallet, args.http)
+
+    print("== bench_verifier: full onboarding verification (warm)")
+    print(
+        "full verifications/s (KYC + statement SD-JWT, FIDO VP + WebAuthn, status, "
+        f"accreditation, policy): {rate:,.1f}"
+    )
+    print(f"raw limit for the same signatures (6 Ed25519 + 1 P-256 verify): {raw_rate:,.1f}/s")
+    print(f"share of the raw limit: {100 * rate / raw_rate:.1f}% (target >= 35%)")
+    print(f"JSON-RPC calls per verification, warm: {rpc:.2f} (target 0)")
+    print(
+        f"HTTP direct_post round trip (uvicorn, 127.0.0.1, storage + audit): median "
+        f"{1000 * statistics.median(http_times):.1f} ms, p95 "
+        f"{1000 * statistics.quantiles(http_times, n=20)[18]:.1f} ms over {len(http_times)}"
+    )
+    print(json.dumps({"verifications_per_s": rate, "raw_limit_per_s": raw_rate,
+                      "share": rate / raw_rate, "rpc_per_verification": rpc,
+                      "http_median_ms": 1000 * statistics.median(http_times)}))  # fmt: skip
+    world.close()
+
+
+def _quote(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+def http_round_trips(world: Any, runtime: Any, wallet: Any, count: int) -> list[float]:
+    import httpx
+    import uvicorn
+    from spec_wallet import post_form, response_params
+
+    from verifier_service.app import create_app
+    from verifier_service.domain import create_session
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(runtime.settings, runtime_factory=lambda s: runtime)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    times: list[float] = []
+    try:
+        with httpx.Client(timeout=30) as http:
+            prepared = []
+            for _ in range(count + 3):
+                created = create_session(runtime, channel="api")
+                request = wallet.fetch(created.link)
+                url = request.response_uri.replace(
+                    runtime.settings.base_url, f"http://127.0.0.1:{port}"
+                )
+                prepared.append((url, response_params(request, wallet.vp_token(request))))
+            for i, (url, params) in enumerate(prepared):
+                start = time.perf_counter()
+                response = post_form(http, url, params)
+                took = time.perf_counter() - start
+                assert response.json()["status"] == "approved", response.text
+                if i >= 3:
+                    times.append(took)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    return times
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Routers of the verifier service: one module per resource."""
