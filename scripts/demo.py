@@ -19,7 +19,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,6 +51,7 @@ from passport.wallet import flows
 from passport.wallet.fido import SoftwareHolder
 from passport.wallet.model import WalletState, new_wallet
 from passport.wallet.presentation import format_claim_path
+from passport.wallet.qr import read_qr
 from passport.wallet.store import WalletStore
 from passport.wallet.trust import describe_standing
 from verifier_service.app import create_app as create_verifier_app
@@ -117,10 +118,17 @@ STEPS = {
 WORDS = {
     "en": {"decision": "decision", "reason": "reason", "done": "demo complete",
            "check": "check", "result": "result", "code": "code", "credential": "credential",
-           "claims": "claims disclosed", "written": "written"},
+           "claims": "claim", "value": "value", "written": "written",
+           "scanned": "the wallet scanned",
+           "consent": "The citizen consents; the wallet signs with its key and the FIDO "
+                      "authenticator.",
+           "kept": "what the Singapore bank stores (only the claims it asked for)"},
     "zh-TW": {"decision": "決定", "reason": "原因", "done": "示範完成",
               "check": "檢查", "result": "結果", "code": "代碼", "credential": "憑證",
-              "claims": "揭露的欄位", "written": "已寫入"},
+              "claims": "欄位", "value": "值", "written": "已寫入",
+              "scanned": "錢包掃描了",
+              "consent": "民眾同意；錢包以其金鑰與 FIDO 驗證器簽署。",
+              "kept": "新加坡銀行保存的資料（僅限其要求的欄位）"},
 }  # fmt: skip
 
 console = Console(emoji=False, highlight=False)
@@ -143,7 +151,7 @@ class Narrator:
     def word(self, key: str) -> str:
         return WORDS[self.lang][key]
 
-    def qr(self, name: str, data: str) -> None:
+    def qr(self, name: str, data: str) -> Path:
         """The QR code drawn in the terminal (half blocks) and written as a PNG."""
         import qrcode
 
@@ -164,6 +172,7 @@ class Narrator:
         code.make_image().save(str(png))
         console.print(f"{data[:96]}{'...' if len(data) > 96 else ''}")
         console.print(f"[dim]{self.word('written')} {png}[/]")
+        return png
 
     def decision(self, answer: dict[str, Any], view: dict[str, Any]) -> str:
         status = answer["status"]
@@ -421,10 +430,17 @@ def present(
             table = Table(title=f"{pending.request.client_id.raw[:60]}...")
             table.add_column(narrator.word("credential"))
             table.add_column(narrator.word("claims"))
+            table.add_column(narrator.word("value"))
             for item in pending.plan.items:
-                claims = ", ".join(format_claim_path(path) for path, _ in item.claims) or "-"
-                table.add_row(item.credential.display_type, claims)
+                for path, values in item.claims:
+                    shown = ", ".join(str(v) for v in values)
+                    table.add_row(
+                        item.credential.display_type,
+                        format_claim_path(path).removeprefix("credentialSubject."),
+                        shown if len(shown) <= 40 else shown[:37] + "...",
+                    )
             console.print(table)
+            console.print(narrator.word("consent"))
         outcome = flows.answer_presentation(
             pending, consent=True, state=citizen.state, http=http, now=now,
             authenticate=lambda record, options, origin: SoftwareHolder().authenticate(
@@ -497,15 +513,24 @@ def story(narrator: Narrator, work: Path) -> list[str]:
         _, verifier = open_verifier(world, stack, work / "verifier")
         console.print(Text(POLICY, style="dim"))
         created = new_request(verifier)
-        narrator.qr("onboarding-request", created["uri"])
+        png = narrator.qr("onboarding-request", created["uri"])
 
         narrator.step()
-        answer = present(world, first, created["uri"], narrator, show_plan=True)
+        scanned = read_qr(png)  # the citizen's wallet scans the QR code
+        console.print(f"{narrator.word('scanned')} {png.name}: {scanned[:60]}...")
+        answer = present(world, first, scanned, narrator, show_plan=True)
 
         narrator.step()
         view = session(verifier, created["session_id"])
         decisions.append(narrator.decision(answer, view))
         report_table(narrator, view)
+        kept = Table(title=narrator.word("kept"))
+        for column in ("credential", "claims", "value"):
+            kept.add_column(narrator.word(column))
+        for query, claims in (view.get("claims") or {}).items():
+            for claim, value in claims.items():
+                kept.add_row(query, claim.removeprefix("credentialSubject/"), str(value))
+        console.print(kept)
 
         narrator.step()
         (work / "bob").mkdir()
@@ -514,9 +539,7 @@ def story(narrator: Narrator, work: Path) -> list[str]:
         decisions.append(onboarding_attempt(world, verifier, second, narrator, "second")[0])
 
         narrator.step()
-        statement = next(
-            c for c in first.state.credentials if "BankStatementCredential" in c.types
-        )
+        statement = next(c for c in first.state.credentials if "BankStatementCredential" in c.types)
         credential_id = _issuer_credential_id(statement.credential)
         change_status(bank.runtime.db, bank.runtime.ctx, credential_id, "revoke")
         bank.anchor(world)
