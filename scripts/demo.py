@@ -122,13 +122,25 @@ WORDS = {
            "scanned": "the wallet scanned",
            "consent": "The citizen consents; the wallet signs with its key and the FIDO "
                       "authenticator.",
-           "kept": "what the Singapore bank stores (only the claims it asked for)"},
+           "kept": "what the Singapore bank stores (only the claims it asked for)",
+           "wallet": "wallet {path}\nholder {did}",
+           "enrolled": "FIDO authenticator enrolled; {type} received",
+           "received": "received {type} ({fmt}) from {issuer}",
+           "revoked": "revoked {id}; the new status list digest is anchored on chain",
+           "standing": "standing on chain: {standing}",
+           "summary": "decisions"},
     "zh-TW": {"decision": "決定", "reason": "原因", "done": "示範完成",
               "check": "檢查", "result": "結果", "code": "代碼", "credential": "憑證",
               "claims": "欄位", "value": "值", "written": "已寫入",
               "scanned": "錢包掃描了",
               "consent": "民眾同意；錢包以其金鑰與 FIDO 驗證器簽署。",
-              "kept": "新加坡銀行保存的資料（僅限其要求的欄位）"},
+              "kept": "新加坡銀行保存的資料（僅限其要求的欄位）",
+              "wallet": "錢包 {path}\n持有者 {did}",
+              "enrolled": "FIDO 驗證器已註冊；已收到 {type}",
+              "received": "已從 {issuer} 收到 {type}（{fmt}）",
+              "revoked": "已撤銷 {id}；新的狀態清單摘要已錨定於鏈上",
+              "standing": "鏈上認可狀態：{standing}",
+              "summary": "決定"},
 }  # fmt: skip
 
 console = Console(emoji=False, highlight=False)
@@ -148,8 +160,8 @@ class Narrator:
         self.number += 1
         console.rule(f"[bold cyan]{self.number}. {title}")
 
-    def word(self, key: str) -> str:
-        return WORDS[self.lang][key]
+    def word(self, key: str, **values: Any) -> str:
+        return WORDS[self.lang][key].format(**values)
 
     def qr(self, name: str, data: str) -> Path:
         """The QR code drawn in the terminal (half blocks) and written as a PNG."""
@@ -375,7 +387,9 @@ def new_citizen(world: World, directory: Path) -> Citizen:
     return Citizen(store, state)
 
 
-def onboard_with_bank(world: World, bank: Bank, citizen: Citizen, customer: str) -> None:
+def onboard_with_bank(
+    world: World, bank: Bank, citizen: Citizen, customer: str, narrator: Narrator
+) -> None:
     """Enroll the FIDO authenticator, then receive KYC and the bank statement from offers."""
     with world.net.client() as http:
         fido = bank.offer(customer, "FidoKeyBindingCredential")
@@ -384,7 +398,7 @@ def onboard_with_bank(world: World, bank: Bank, citizen: Citizen, customer: str)
             http=http, resolver=world.resolver, status_fetcher=LocalFirstFetcher(client=http),
             clock=world.clock,
         )  # fmt: skip
-        console.print(f"FIDO authenticator enrolled; {held.display_type} received")
+        console.print(narrator.word("enrolled", type=held.display_type))
         for configuration in ("KYCCredential", "BankStatementCredential"):
             offer = bank.offer(customer, configuration)
             console.print(f"[dim]offer {offer.uri[:70]}...  tx_code {offer.tx_code}[/]")
@@ -394,7 +408,11 @@ def onboard_with_bank(world: World, bank: Bank, citizen: Citizen, customer: str)
                 clock=world.clock,
             )  # fmt: skip
             for item in received:
-                console.print(f"received {item.display_type} ({item.format}) from {item.issuer}")
+                console.print(
+                    narrator.word(
+                        "received", type=item.display_type, fmt=item.format, issuer=item.issuer
+                    )
+                )
     citizen.save()
     bank.anchor(world)
 
@@ -504,9 +522,9 @@ def story(narrator: Narrator, work: Path) -> list[str]:
         narrator.step()
         (work / "alice").mkdir()
         first = new_citizen(world, work / "alice")
-        console.print(f"wallet {first.store.path}  holder {first.state.did}")
+        console.print(narrator.word("wallet", path=first.store.path, did=first.state.did))
         narrator.step()
-        onboard_with_bank(world, bank, first, RICH_CITIZEN)
+        onboard_with_bank(world, bank, first, RICH_CITIZEN, narrator)
 
         narrator.step()
         (work / "verifier").mkdir()
@@ -535,7 +553,7 @@ def story(narrator: Narrator, work: Path) -> list[str]:
         narrator.step()
         (work / "bob").mkdir()
         second = new_citizen(world, work / "bob")
-        onboard_with_bank(world, bank, second, POOR_CITIZEN)
+        onboard_with_bank(world, bank, second, POOR_CITIZEN, narrator)
         decisions.append(onboarding_attempt(world, verifier, second, narrator, "second")[0])
 
         narrator.step()
@@ -543,16 +561,17 @@ def story(narrator: Narrator, work: Path) -> list[str]:
         credential_id = _issuer_credential_id(statement.credential)
         change_status(bank.runtime.db, bank.runtime.ctx, credential_id, "revoke")
         bank.anchor(world)
-        console.print(f"revoked {credential_id}; the new status list digest is on chain")
+        console.print(narrator.word("revoked", id=credential_id))
         decisions.append(onboarding_attempt(world, verifier, first, narrator, "revoked")[0])
 
         narrator.step()
         (work / "carol").mkdir()
         third = new_citizen(world, work / "carol")
-        onboard_with_bank(world, bank, third, THIRD_CITIZEN)
+        onboard_with_bank(world, bank, third, THIRD_CITIZEN, narrator)
         world.trust.suspend(bank.did, "supervisory review")
         world.catch_up()
-        console.print(f"standing on chain: {describe_standing(world.trust.history(bank.did))}")
+        standing = describe_standing(world.trust.history(bank.did))
+        console.print(narrator.word("standing", standing=standing))
         decisions.append(onboarding_attempt(world, verifier, third, narrator, "suspended")[0])
     return decisions
 
@@ -573,7 +592,13 @@ def main(argv: list[str] | None = None) -> int:
         out.mkdir(parents=True, exist_ok=True)
         narrator = Narrator(args.lang, out)
         decisions = story(narrator, Path(tmp))
-    console.rule(f"[bold green]{narrator.word('done')}: {' → '.join(decisions)}")
+    summary = Table(title=narrator.word("summary"))
+    summary.add_column("#")
+    summary.add_column(narrator.word("decision"))
+    for number, label in zip((6, 7, 8, 9), decisions, strict=True):
+        summary.add_row(str(number), label)
+    console.print(summary)
+    console.rule(f"[bold green]{narrator.word('done')}")
     return 0
 
 
