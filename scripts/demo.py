@@ -393,8 +393,10 @@ def onboard_with_bank(
     """Enroll the FIDO authenticator, then receive KYC and the bank statement from offers."""
     with world.net.client() as http:
         fido = bank.offer(customer, "FidoKeyBindingCredential")
+        # Any: SoftwareHolder.kind is a frozen field, HolderAuthenticator.kind a settable one
+        authenticator: Any = SoftwareHolder()
         citizen.state, held = flows.enroll_authenticator(
-            fido.uri, tx_code=fido.tx_code, state=citizen.state, authenticator=SoftwareHolder(),
+            fido.uri, tx_code=fido.tx_code, state=citizen.state, authenticator=authenticator,
             http=http, resolver=world.resolver, status_fetcher=LocalFirstFetcher(client=http),
             clock=world.clock,
         )  # fmt: skip
