@@ -1,421 +1,608 @@
-"""The demo: a Taiwanese bank issues credentials, a citizen presents them abroad, the foreign
-bank verifies them, and a revocation is seen, all through the ``passport`` toolbox CLI.
+"""The demo: the whole cross-border onboarding story, in one process on the embedded chain.
 
-Run with ``./run demo``. Everything happens in a temporary folder; nothing is started that
-outlives the script. (The chain, the services and the wallet join as their issues land.)
+A regulator accredits a Taiwanese bank on chain; a citizen's wallet enrolls a FIDO
+authenticator with the bank and receives KYC and bank-statement credentials over OpenID4VCI;
+a bank in Singapore shows its OpenID4VP onboarding QR; the wallet shows what it will disclose,
+presents, and the verifier approves with its report. Then a citizen with too little money,
+a revoked statement and a suspended bank are each refused with their reason.
+
+Run with ``./run demo`` (``--lang zh-TW`` narrates in Traditional Chinese; ``--out DIR``
+keeps the QR PNGs, default a temporary folder). The logic is the library's and the services'
+(the issuer and the verifier run in process behind httpx); this script only narrates.
 """
 
 from __future__ import annotations
 
-import json
-import shlex
-import subprocess
+import argparse
+import secrets
 import sys
 import tempfile
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from rich.console import Console
-from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
 
-from passport.credentials import (
-    build_bank_statement_credential,
-    build_kyc_credential,
-    credential_status_entry,
-    hash_id_document_number,
-)
+from issuer_service.app import Anchorer
+from issuer_service.app import create_app as create_issuer_app
+from issuer_service.deps import build_runtime as build_issuer_runtime
+from issuer_service.domain import change_status, create_offer
+from issuer_service.importer import import_customers, load_customer_file
+from issuer_service.settings import IssuerKeys, IssuerSettings
+from passport.chain.client import Chain
+from passport.chain.deployment import Deployment, deploy
+from passport.chain.ethr_controller import EthrDidController
+from passport.chain.registries import StatusRegistryClient, TrustRegistryClient
+from passport.did import default_resolver
+from passport.did.ethr import EthrDidResolver
+from passport.did.key import did_key_from_public_key
+from passport.ports import FixedClock, Resolver
+from passport.securing import find_own_method
+from passport.status.fetch import LocalFirstFetcher
+from passport.verifier.policy import load_policy
+from passport.wallet import flows
+from passport.wallet.fido import SoftwareHolder
+from passport.wallet.model import WalletState, new_wallet
+from passport.wallet.presentation import format_claim_path
+from passport.wallet.qr import read_qr
+from passport.wallet.store import WalletStore
+from passport.wallet.trust import describe_standing
+from verifier_service.app import create_app as create_verifier_app
+from verifier_service.deps import build_runtime as build_verifier_runtime
+from verifier_service.settings import VerifierKeys, VerifierSettings, api_key_hash
+
+ROOT = Path(__file__).resolve().parents[1]
+CUSTOMERS = ROOT / "issuer_service" / "sample_data" / "customers.json"
+BANK_URL = "https://bank-of-formosa.tw.example"
+VERIFIER_URL = "https://onboarding.merlion-bank.sg.example"
+API_KEY = secrets.token_urlsafe(24)
+TYPES = ["KYCCredential", "BankStatementCredential", "FidoKeyBindingCredential"]
+# customers in the sample data: 4.9 M TWD; 0.8 M TWD (24,700 USD); 6.5 M TWD
+RICH_CITIZEN, POOR_CITIZEN, THIRD_CITIZEN = "TW-0001", "TW-0007", "TW-0008"
+PASSPHRASE = "demo passphrase"  # the citizen's wallet passphrase (typed by the citizen)
+
+# The Singapore bank's onboarding policy (keys in docs/policy.md).
+POLICY = """\
+name = "sg-premium-onboarding"
+description = "Merlion Bank: name, nationality, 50,000 USD in funds, FIDO-bound wallet"
+formats = ["vc+sd-jwt"]
+accepted_jurisdictions = ["TW"]
+
+[kyc]
+claims = ["legalName", "nationality"]
+
+[bank_statement]
+min_balance = { amount = "50000", currency = "USD" }
+max_age_days = 90
+
+[fido]
+required = true
+user_verification = "required"
+
+[fx]
+USD = "1"
+TWD = "32.5"
+"""
+
+STEPS = {
+    "en": [
+        "The regulator deploys the registries and accredits a Taiwanese bank",
+        "A citizen creates a wallet and enrolls a FIDO authenticator with the bank",
+        "The bank offers KYC and bank-statement credentials; the wallet receives them",
+        "A bank in Singapore shows its onboarding QR code",
+        "The wallet shows what it will disclose, and presents with the citizen's consent",
+        "The Singapore bank decides: its report, check by check",
+        "A second citizen with too little money applies",
+        "The Taiwanese bank revokes the first citizen's statement; the same request again",
+        "A third citizen onboards; the regulator suspends the Taiwanese bank; she applies",
+    ],
+    "zh-TW": [
+        "主管機關部署登錄合約，並認可一家台灣銀行",
+        "民眾建立錢包，並向銀行註冊 FIDO 驗證器",
+        "銀行提供 KYC 與存款證明憑證；錢包接收",
+        "新加坡的銀行顯示開戶 QR 碼",
+        "錢包列出將揭露的資料，經民眾同意後出示",
+        "新加坡銀行做出決定：逐項檢查報告",
+        "第二位存款不足的民眾申請",
+        "台灣銀行撤銷第一位民眾的存款證明；再次提出相同請求",
+        "第三位民眾取得憑證；主管機關暫停該台灣銀行的認可；她提出申請",
+    ],
+}
+WORDS = {
+    "en": {"decision": "decision", "reason": "reason", "done": "demo complete",
+           "check": "check", "result": "result", "code": "code", "credential": "credential",
+           "claims": "claim", "value": "value", "written": "written",
+           "scanned": "the wallet scanned",
+           "consent": "The citizen consents; the wallet signs with its key and the FIDO "
+                      "authenticator.",
+           "kept": "what the Singapore bank stores (only the claims it asked for)",
+           "wallet": "wallet {path}\nholder {did}",
+           "enrolled": "FIDO authenticator enrolled; {type} received",
+           "received": "received {type} ({fmt}) from {issuer}",
+           "revoked": "revoked {id}; the new status list digest is anchored on chain",
+           "standing": "standing on chain: {standing}",
+           "summary": "decisions"},
+    "zh-TW": {"decision": "決定", "reason": "原因", "done": "示範完成",
+              "check": "檢查", "result": "結果", "code": "代碼", "credential": "憑證",
+              "claims": "欄位", "value": "值", "written": "已寫入",
+              "scanned": "錢包掃描了",
+              "consent": "民眾同意；錢包以其金鑰與 FIDO 驗證器簽署。",
+              "kept": "新加坡銀行保存的資料（僅限其要求的欄位）",
+              "wallet": "錢包 {path}\n持有者 {did}",
+              "enrolled": "FIDO 驗證器已註冊；已收到 {type}",
+              "received": "已從 {issuer} 收到 {type}（{fmt}）",
+              "revoked": "已撤銷 {id}；新的狀態清單摘要已錨定於鏈上",
+              "standing": "鏈上認可狀態：{standing}",
+              "summary": "決定"},
+}  # fmt: skip
 
 console = Console(emoji=False, highlight=False)
-BIN = Path(sys.executable).parent
-STATUS_URL = "https://bank.example/status/1"
-VERIFIER = "https://onboarding.foreign-bank.example"
 
 
-def step(title: str) -> None:
-    console.rule(f"[bold cyan]{title}")
+# --- narration ------------------------------------------------------------------------------
 
 
-def passport(*args: str, cwd: Path, expect: int = 0, show: bool = True) -> str:
-    cmd = [str(BIN / "passport"), *args]
-    console.print(f"[dim]$ passport {' '.join(shlex.quote(a) for a in args)}[/]")
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != expect:
-        console.print(proc.stdout, proc.stderr)
-        console.print(f"[bold red]demo failed: exit {proc.returncode}, expected {expect}[/]")
-        sys.exit(1)
-    if show and proc.stdout.strip():
-        console.print(proc.stdout.rstrip())
-    if proc.stderr.strip():
-        console.print(proc.stderr.rstrip())
-    return proc.stdout
+@dataclass
+class Narrator:
+    lang: str
+    out: Path
+    number: int = 0
 
+    def step(self) -> None:
+        title = STEPS[self.lang][self.number]
+        self.number += 1
+        console.rule(f"[bold cyan]{self.number}. {title}")
 
-def verdict(report_json: str) -> str:
-    report = json.loads(report_json)
-    codes = [c["code"] for c in report["checks"] if c.get("code")]
-    for sub in report.get("credentials", []):
-        codes += [c["code"] for c in sub["checks"] if c.get("code")]
-    return f"{report['status'].upper()} {' '.join(codes)}".strip()
+    def word(self, key: str, **values: Any) -> str:
+        return WORDS[self.lang][key].format(**values)
 
+    def qr(self, name: str, data: str) -> Path:
+        """The QR code drawn in the terminal (half blocks) and written as a PNG."""
+        import qrcode
 
-def trust_on_chain(now: datetime) -> None:
-    """The same checks with the bank's identity and accreditation on the embedded chain."""
-    from passport import securing
-    from passport.chain.client import Chain
-    from passport.chain.deployment import deploy
-    from passport.chain.registries import TrustRegistryClient, accreditation_check
-    from passport.did import default_resolver
-    from passport.did.ethr import EthrDidResolver
-    from passport.did.ethr.controller import EthrDidController
-    from passport.did.key import did_key_from_public_key
-    from passport.keys import KeyType, PrivateKey
-    from passport.status import StatusList
-    from passport.status.fetch import LocalFirstFetcher
-    from passport.status.signed import sign_status_list
-    from passport.verify import VerifyOptions, verify
-
-    step("9. Trust on chain (embedded py-evm): the regulator accredits the bank's did:ethr")
-    chain = Chain.embedded()
-    deployment = deploy(chain, chain.accounts[0])  # dev account 0 is the regulator
-    owner = PrivateKey.generate(KeyType.SECP256K1)
-    chain.fund(owner.eth_address(), 10**18)
-    signing, rotated = PrivateKey.generate(), PrivateKey.generate()
-    bank = EthrDidController(chain, deployment, owner)
-    bank.publish_ed25519_assertion_key(signing.public_key)
-    trust = TrustRegistryClient(chain, deployment)
-    chain_now = datetime.fromtimestamp(chain.block_timestamp(), UTC)
-    trust.accredit(
-        bank.did,
-        ["KYCCredential", "BankStatementCredential"],
-        "TW",
-        chain_now,
-        chain_now + timedelta(days=365),
-    )
-    console.print(f"bank did:ethr {bank.did} (Ed25519 key published in the ERC-1056 registry)")
-    console.print("regulator accredited it for KYCCredential and BankStatementCredential in TW")
-
-    def verify_as_foreign_bank(credential: Any) -> str:
-        at = datetime.fromtimestamp(chain.block_timestamp() + 1, UTC)
-        ethr = EthrDidResolver.from_deployment(chain, deployment)
-        options = VerifyOptions(
-            resolver=default_resolver(extra_methods={"ethr": ethr}),
-            now=at,
-            credential_checks=(accreditation_check(TrustRegistryClient(chain, deployment), at),),
-            status_fetcher=LocalFirstFetcher(local=lists),
-        )
-        report = verify(credential, options)
-        codes = " ".join(report.codes)
-        return f"{report.status.value.upper()} {codes}".strip()
-
-    holder = did_key_from_public_key(PrivateKey.generate().public_key)
-    list_url = "https://bank.example/status/2"
-    lists: list[dict[str, Any]] = []
-
-    def publish_list(key: PrivateKey) -> None:
-        """The bank signs its status list with its current key (and re-signs after rotation)."""
-        resolver = default_resolver(
-            extra_methods={"ethr": EthrDidResolver.from_deployment(chain, deployment)}
-        )
-        vm = securing.find_own_method(resolver, bank.did, key.public_key, "assertionMethod").id
-        lists[:] = [
-            sign_status_list(
-                StatusList(),
-                issuer=bank.did,
-                url=list_url,
-                purpose="revocation",
-                key=key,
-                verification_method=vm,
-                now=chain_now,
-            )
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_L, border=2)
+        code.add_data(data)
+        code.make(fit=True)
+        matrix = code.get_matrix()
+        if len(matrix) % 2:
+            matrix.append([False] * len(matrix[0]))
+        # dark modules are drawn black on white, so phones can scan the terminal
+        glyph = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
+        lines = [
+            "".join(glyph[pair] for pair in zip(matrix[row], matrix[row + 1], strict=True))
+            for row in range(0, len(matrix), 2)
         ]
+        console.print(Text("\n".join(lines), style="black on white"))
+        png = self.out / f"{name}.png"
+        code.make_image().save(str(png))
+        console.print(f"{data[:96]}{'...' if len(data) > 96 else ''}")
+        console.print(f"[dim]{self.word('written')} {png}[/]")
+        return png
 
-    def issue_with(key: PrivateKey) -> Any:
-        unsigned = build_kyc_credential(
-            issuer=bank.did,
-            holder=holder,
-            legal_name="CHEN Mei-Ling",
-            given_name="Mei-Ling",
-            family_name="Chen",
-            birth_date=date(1990, 3, 14),
-            nationality="TW",
-            id_document_type="national_id",
-            id_document_number_hash=hash_id_document_number("A123456789", salt=b"demo-salt-16byte"),
-            kyc_level="standard",
-            verification_date=chain_now.date(),
-            status=credential_status_entry(list_url, 77),
-            valid_from=chain_now,
-            valid_until=chain_now + timedelta(days=365),
+    def decision(self, answer: dict[str, Any], view: dict[str, Any]) -> str:
+        status = answer["status"]
+        reason = reason_of(status, view)
+        colour = "green" if status == "approved" else "red"
+        codes = ", ".join(answer.get("codes") or []) or "-"
+        label = status if reason is None else f"{status} · {reason}"
+        console.print(
+            f"[bold]{self.word('decision')}:[/] [bold {colour}]{label}[/]  "
+            f"[dim]({self.word('code')}: {codes})[/]"
         )
-        resolver = default_resolver(
-            extra_methods={"ethr": EthrDidResolver.from_deployment(chain, deployment)}
-        )
-        return securing.issue(
-            unsigned, key, securing.IssueFormat.DI_JCS, resolver=resolver, now=chain_now
-        )
-
-    publish_list(signing)
-    issued = issue_with(signing)
-    console.print(
-        f"signed by the bank's did:ethr key: [bold green]{verify_as_foreign_bank(issued)}[/]"
-    )
-    bank.rotate_ed25519_assertion_key(signing.public_key, rotated.public_key)
-    publish_list(rotated)
-    console.print(
-        f"after the bank rotates its key, the old signature: "
-        f"[bold red]{verify_as_foreign_bank(issued)}[/]"
-    )
-    reissued = issue_with(rotated)
-    console.print(f"re-signed with the new key: [bold green]{verify_as_foreign_bank(reissued)}[/]")
-    issuance_over_openid4vci(chain, deployment, bank, owner, rotated, trust)
-    trust.suspend(bank.did, "supervisory review")
-    console.print(
-        f"after the regulator suspends the bank: [bold red]{verify_as_foreign_bank(reissued)}[/]"
-    )
+        return label
 
 
-def issuance_over_openid4vci(
-    chain: Any, deployment: Any, bank: Any, owner: Any, signing: Any, trust: Any
-) -> None:
-    """The bank's issuer service (in process, same embedded chain): an OpenID4VCI offer with a
-    tx_code, redeemed by the citizen's wallet; the credential is status-listed and anchored."""
-    import warnings
+def reason_of(status: str, view: dict[str, Any]) -> str | None:
+    """The reason a rejection is shown under: the verifier's report names the failed check;
+    a policy check is ``policy_unmet``, an accreditation check ``issuer_not_accredited``, a
+    credential's status its own code (``revoked``, ``suspended``)."""
+    if status == "approved":
+        return None
+    failed = [c for c in _all_checks(view.get("report") or {}) if c.get("outcome") == "failed"]
+    for check in failed:
+        if check["check"] == "accreditation":
+            return "issuer_not_accredited"
+    for check in failed:
+        if check["check"] == "status":
+            return str(check.get("code") or "status")
+    for check in failed:
+        if check["check"] in POLICY_CHECKS:
+            return "policy_unmet"
+    return next((str(c.get("code")) for c in failed if c.get("code")), status)
 
-    from sqlalchemy import select
 
-    from issuer_service.anchoring import anchor_pending
-    from issuer_service.app import create_app
-    from issuer_service.db import IssuedCredential
-    from issuer_service.deps import build_runtime
-    from issuer_service.domain import create_offer, revoke
-    from issuer_service.importer import import_customers, load_customer_file
-    from issuer_service.settings import IssuerKeys, IssuerSettings
-    from passport import securing
-    from passport.chain.registries import StatusRegistryClient, accreditation_check
-    from passport.did import default_resolver
-    from passport.did.ethr import EthrDidResolver
-    from passport.exchange import redeem_offer
-    from passport.keys import PrivateKey
-    from passport.status.fetch import LocalFirstFetcher
-    from passport.verify import VerifyOptions, verify
+POLICY_CHECKS = {"min_balance", "statement_age", "dcql", "jurisdiction", "credential_type"}
 
+
+def _all_checks(report: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from report.get("checks", [])
+    for sub in report.get("credentials", []):
+        yield from _all_checks(sub)
+
+
+def report_table(narrator: Narrator, view: dict[str, Any]) -> None:
+    table = Table(show_lines=False)
+    for key in ("credential", "check", "result", "code"):
+        table.add_column(narrator.word(key))
+
+    def add(report: dict[str, Any], name: str) -> None:
+        for check in report.get("checks", []):
+            result = check.get("outcome", "")
+            colour = {"passed": "green", "failed": "red"}.get(result, "yellow")
+            table.add_row(name, check["check"], f"[{colour}]{result}[/]", check.get("code") or "")
+        for sub in report.get("credentials", []):
+            query = (sub.get("subject") or {}).get("query")
+            add(sub, str(query) if query else f"{name} (VC)")
+
+    add(view.get("report") or {}, "presentation")
+    console.print(table)
+
+
+# --- the world: chain, bank, verifier, wallets -----------------------------------------------
+
+
+def _test_client(app: Any, base_url: str) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # starlette's TestClient warns about plain httpx
         from starlette.testclient import TestClient
+    return TestClient(app, base_url=base_url)
 
-    step("10. The bank's issuer service: an OpenID4VCI offer redeemed by the citizen's wallet")
-    resolver = default_resolver(
-        extra_methods={"ethr": EthrDidResolver.from_deployment(chain, deployment)}
+
+class Network:
+    """The internet of the demo: each service's host served by its app in process."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, Any] = {}
+
+    def serve(self, base_url: str, client: Any) -> None:
+        self.hosts[httpx.URL(base_url).host] = client
+
+    def _route(self, request: httpx.Request) -> httpx.Response:
+        client = self.hosts.get(request.url.host)
+        if client is None:
+            raise httpx.ConnectError(f"no route to {request.url.host}", request=request)
+        answer = client.send(request)
+        headers = [
+            (k, v)
+            for k, v in answer.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(answer.status_code, headers=headers, content=answer.content)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(self._route))
+
+
+@dataclass
+class World:
+    chain: Chain
+    deployment: Deployment
+    clock: FixedClock
+    resolver: Resolver
+    trust: TrustRegistryClient
+    net: Network
+
+    def catch_up(self) -> None:
+        """What the chain recorded is in the past for every party."""
+        latest = datetime.fromtimestamp(self.chain.block_timestamp() + 1, UTC)
+        if self.clock.current < latest:
+            self.clock.current = latest
+
+
+@dataclass
+class Bank:
+    did: str
+    runtime: Any
+    anchorer: Anchorer
+
+    def offer(self, customer: str, configuration: str) -> Any:
+        return create_offer(
+            self.runtime.db, self.runtime.ctx, customer_id=customer, configuration_id=configuration
+        )
+
+    def anchor(self, world: World) -> None:
+        self.anchorer.run_once(retry_now=True)
+        world.catch_up()
+
+
+def open_bank(world: World, stack: ExitStack, directory: Path) -> Bank:
+    keys = IssuerKeys.generate()
+    world.chain.fund(world.chain.address_of(keys.owner), 10**18)
+    controller = EthrDidController(world.chain, world.deployment, keys.owner)
+    controller.publish_ed25519_assertion_key(keys.signing.public_key)
+    did = controller.did
+    vm = find_own_method(world.resolver, did, keys.signing.public_key, "assertionMethod").id
+    settings = IssuerSettings(
+        config_dir=directory, name="Bank of Formosa", did=did, verification_method=vm,
+        base_url=BANK_URL, anchor_interval_seconds=0,
+    )  # fmt: skip
+    app = create_issuer_app(
+        settings,
+        runtime_factory=lambda s: build_issuer_runtime(
+            s, keys=keys, clock=world.clock, resolver=world.resolver
+        ),
     )
-    vm = securing.find_own_method(resolver, bank.did, signing.public_key, "assertionMethod").id
-    with tempfile.TemporaryDirectory(prefix="passport-issuer-") as tmp:
-        settings = IssuerSettings(
-            config_dir=Path(tmp), name="Bank of Taiwan", did=bank.did, verification_method=vm,
-            base_url="https://bank.example", anchor_interval_seconds=0,
-            database_url=f"sqlite:///{tmp}/issuer.db",
-        )  # fmt: skip
-        keys = IssuerKeys(owner=owner, signing=signing, data_key=bytes(32))
-        runtime = build_runtime(settings, keys=keys, resolver=resolver)
-        app = create_app(settings, runtime_factory=lambda _s: runtime)
-        sample = Path(__file__).resolve().parents[1] / "issuer_service/sample_data/customers.json"
-        imported = import_customers(runtime.db, runtime.ctx, load_customer_file(sample))
-        console.print(f"imported {imported.customers} customers with their accounts")
-        offer = create_offer(
-            runtime.db,
-            runtime.ctx,
-            customer_id="TW-0001",
-            configuration_id="BankStatementCredential",
-        )
-        console.print(f"offer: {offer.uri[:72]}...  tx_code (sent by SMS): {offer.tx_code}")
-        holder = PrivateKey.generate()
-        with TestClient(app, base_url="https://bank.example") as http:
-            redeemed = redeem_offer(offer.uri, tx_code=offer.tx_code, http=http, holder_key=holder)
-            sd_jwt = redeemed.credentials[0]
-            console.print(f"wallet received a {redeemed.format} credential ({len(sd_jwt)} chars)")
-            registry = StatusRegistryClient(chain, deployment, sender=owner)
-            report = anchor_pending(runtime.db, runtime.ctx, registry)
-            console.print(
-                f"anchored {report.leaves_anchored} credential(s) in {report.batches_anchored} "
-                "Merkle root(s) on chain"
-            )
+    client = stack.enter_context(_test_client(app, BANK_URL))
+    world.net.serve(BANK_URL, client)
+    runtime = app.state.runtime
+    import_customers(runtime.db, runtime.ctx, load_customer_file(CUSTOMERS))
+    anchorer = Anchorer(
+        runtime,
+        registry_factory=lambda: StatusRegistryClient(
+            world.chain, world.deployment, sender=keys.owner
+        ),
+    )
+    return Bank(did, runtime, anchorer)
 
-            def verifier_says() -> str:
-                at = datetime.fromtimestamp(chain.block_timestamp() + 1, UTC)
-                options = VerifyOptions(
-                    resolver=resolver,
-                    now=at,
-                    status_fetcher=LocalFirstFetcher(client=http),
-                    credential_checks=(accreditation_check(trust, at),),
+
+def open_verifier(world: World, stack: ExitStack, directory: Path) -> tuple[Any, Any]:
+    policy = directory / "policy.toml"
+    policy.write_text(POLICY)
+    keys = VerifierKeys.generate()
+    did = did_key_from_public_key(keys.signing.public_key)
+    settings = VerifierSettings(
+        config_dir=directory, name="Merlion Bank", base_url=VERIFIER_URL, did=did,
+        verification_method=f"{did}#{did.split(':')[2]}", policy=policy,
+        api_key_sha256=api_key_hash(API_KEY), status_cache_seconds=0, chain_cache_seconds=0,
+    )  # fmt: skip
+    runtime = build_verifier_runtime(
+        settings,
+        keys=keys,
+        clock=world.clock,
+        chain=(world.deployment, world.chain),
+        resolver=world.resolver,
+        status_fetcher=LocalFirstFetcher(client=world.net.client()),
+        policy=load_policy(policy),
+    )
+    app = create_verifier_app(settings, runtime_factory=lambda s: runtime)
+    client = stack.enter_context(_test_client(app, VERIFIER_URL))
+    world.net.serve(VERIFIER_URL, client)
+    return runtime, client
+
+
+@dataclass
+class Citizen:
+    """A wallet on disk (the encrypted store) and the state it holds."""
+
+    store: WalletStore
+    state: WalletState
+
+    def save(self) -> None:
+        self.store.save(self.state, PASSPHRASE)
+
+
+def new_citizen(world: World, directory: Path) -> Citizen:
+    from passport import keystore
+
+    store = WalletStore(directory, keystore.INTERACTIVE_PARAMS)
+    state = new_wallet(world.clock.now())
+    store.create(state, PASSPHRASE)
+    return Citizen(store, state)
+
+
+def onboard_with_bank(
+    world: World, bank: Bank, citizen: Citizen, customer: str, narrator: Narrator
+) -> None:
+    """Enroll the FIDO authenticator, then receive KYC and the bank statement from offers."""
+    with world.net.client() as http:
+        fido = bank.offer(customer, "FidoKeyBindingCredential")
+        # Any: SoftwareHolder.kind is a frozen field, HolderAuthenticator.kind a settable one
+        authenticator: Any = SoftwareHolder()
+        citizen.state, held = flows.enroll_authenticator(
+            fido.uri, tx_code=fido.tx_code, state=citizen.state, authenticator=authenticator,
+            http=http, resolver=world.resolver, status_fetcher=LocalFirstFetcher(client=http),
+            clock=world.clock,
+        )  # fmt: skip
+        console.print(narrator.word("enrolled", type=held.display_type))
+        for configuration in ("KYCCredential", "BankStatementCredential"):
+            offer = bank.offer(customer, configuration)
+            console.print(f"[dim]offer {offer.uri[:70]}...  tx_code {offer.tx_code}[/]")
+            citizen.state, received = flows.receive(
+                offer.uri, tx_code=offer.tx_code, state=citizen.state, http=http,
+                resolver=world.resolver, status_fetcher=LocalFirstFetcher(client=http),
+                clock=world.clock,
+            )  # fmt: skip
+            for item in received:
+                console.print(
+                    narrator.word(
+                        "received", type=item.display_type, fmt=item.format, issuer=item.issuer
+                    )
                 )
-                result = verify(sd_jwt, options)
-                return f"{result.status.value.upper()} {' '.join(result.codes)}".strip()
-
-            console.print(f"the foreign bank checks it: [bold green]{verifier_says()}[/]")
-            with runtime.db.transaction() as session:
-                credential_id = session.scalars(select(IssuedCredential.credential_id)).one()
-            revoke(runtime.db, runtime.ctx, credential_id, reason="customer request")
-            console.print(f"after the bank revokes {credential_id}: [bold red]{verifier_says()}[/]")
-        runtime.db.dispose()
+    citizen.save()
+    bank.anchor(world)
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory(prefix="passport-demo-") as tmp:
-        d = Path(tmp)
-        step("1. Keys and DIDs: the bank and the citizen")
-        passport("key", "generate", "--type", "ed25519", "--out", "bank.jwk", cwd=d)
-        passport("key", "generate", "--type", "ed25519", "--out", "citizen.jwk", cwd=d)
-        bank = passport("did", "create", "--key", "bank.jwk", cwd=d, show=False).strip()
-        citizen = passport("did", "create", "--key", "citizen.jwk", cwd=d, show=False).strip()
-        console.print(f"bank    {bank}\ncitizen {citizen}")
+def new_request(verifier: Any) -> dict[str, Any]:
+    response = verifier.post("/api/requests", json={}, headers={"X-API-Key": API_KEY})
+    response.raise_for_status()
+    created: dict[str, Any] = response.json()
+    return created
 
-        step("2. The bank publishes a revocation list (131,072 entries, signed)")
-        out = passport(
-            "status",
-            "create",
-            "--key",
-            "bank.jwk",
-            "--url",
-            STATUS_URL,
-            "--out",
-            "status.json",
-            "--json",
-            cwd=d,
-            show=False,
-        )
-        index = int(json.loads(out)["exampleEntry"]["statusListIndex"])
-        console.print(f"status list written; this customer's credentials use random index {index}")
 
-        step("3. The bank prepares KYC and proof-of-funds credentials from its records")
-        now = datetime.now(UTC).replace(microsecond=0)
-        status = credential_status_entry(STATUS_URL, index)
-        kyc = build_kyc_credential(
-            issuer=bank,
-            holder=citizen,
-            legal_name="CHEN Mei-Ling",
-            given_name="Mei-Ling",
-            family_name="Chen",
-            birth_date=date(1990, 3, 14),
-            nationality="TW",
-            id_document_type="national_id",
-            id_document_country="TW",
-            id_document_number_hash=hash_id_document_number("A123456789", salt=b"demo-salt-16byte"),
-            kyc_level="standard",
-            verification_date=now.date(),
-            status=status,
-            valid_from=now,
-            valid_until=now + timedelta(days=365),
-        )
-        statement = build_bank_statement_credential(
-            issuer=bank,
-            holder=citizen,
-            account_holder_name="CHEN MEI-LING",
-            bank_name="Bank of Taiwan",
-            account_number="0123-4567-8901",
-            currency="TWD",
-            current_balance=Decimal("1250000.00"),
-            average_balance=Decimal("980000.50"),
-            averaging_period_months=6,
-            as_of_date=now.date(),
-            units_per_usd={"TWD": Decimal("32.5")},
-            status=status,
-            valid_from=now,
-            valid_until=now + timedelta(days=90),
-        )
-        (d / "kyc.json").write_text(json.dumps(kyc, indent=2))
-        (d / "statement.json").write_text(json.dumps(statement, indent=2))
-        console.print(
-            Panel(json.dumps(statement["credentialSubject"], indent=2), title="statement subject")
-        )
+def session(verifier: Any, session_id: str) -> dict[str, Any]:
+    response = verifier.get(f"/api/sessions/{session_id}", headers={"X-API-Key": API_KEY})
+    response.raise_for_status()
+    view: dict[str, Any] = response.json()
+    return view
 
-        step("4. Issue: KYC as vc+sd-jwt, the statement as vc+sd-jwt, KYC also as Data Integrity")
-        (d / "kyc.sdjwt").write_text(
-            passport(
-                "vc",
-                "issue",
-                "--key",
-                "bank.jwk",
-                "--format",
-                "sd-jwt",
-                "kyc.json",
-                cwd=d,
-                show=False,
-            )
-        )
-        (d / "statement.sdjwt").write_text(
-            passport(
-                "vc",
-                "issue",
-                "--key",
-                "bank.jwk",
-                "--format",
-                "sd-jwt",
-                "statement.json",
-                cwd=d,
-                show=False,
-            )
-        )
-        (d / "kyc.di.json").write_text(
-            passport(
-                "vc",
-                "issue",
-                "--key",
-                "bank.jwk",
-                "--format",
-                "di-rdfc",
-                "kyc.json",
-                cwd=d,
-                show=False,
-            )
-        )
-        console.print("kyc.sdjwt, statement.sdjwt, kyc.di.json written")
 
-        step("5. The foreign bank asks; the citizen discloses only what it needs")
-        nonce = "n-" + now.strftime("%H%M%S")
-
-        def present(credential: str, out: str, *disclose: str) -> None:
-            args = ["--disclose", ",".join(disclose)] if disclose else []
-            presentation = passport(
-                "vc", "present", "--holder-key", "citizen.jwk", "--nonce", nonce,
-                "--aud", VERIFIER, *args, credential, cwd=d, show=False,
-            )  # fmt: skip
-            (d / out).write_text(presentation)
-
-        def check(file: str, *, nonce: str = nonce, aud: str = VERIFIER, expect: int = 0) -> str:
-            report = passport(
-                "vc", "verify", "--json", "--nonce", nonce, "--aud", aud,
-                "--status-list", "status.json", file, cwd=d, expect=expect, show=False,
-            )  # fmt: skip
-            return verdict(report)
-
-        present("kyc.sdjwt", "kyc.vp", "nationality", "kycLevel")
-        present("statement.sdjwt", "funds.vp", "balanceAtLeast/USD_10000", "asOfDate")
-        present("kyc.di.json", "kyc.di.vp")
-        console.print("disclosed: nationality, kycLevel; balanceAtLeast USD_10000 and asOfDate")
-
-        step(
-            "6. The foreign bank verifies: signature, DID, disclosures, key binding, schema, status"
-        )
-        passport(
-            "vc", "verify", "--nonce", nonce, "--aud", VERIFIER, "--status-list", "status.json",
-            "funds.vp", cwd=d,
+def present(
+    world: World, citizen: Citizen, link: str, narrator: Narrator, *, show_plan: bool
+) -> dict[str, Any]:
+    """The wallet fetches the request, plans what it would disclose, and answers it."""
+    with world.net.client() as http:
+        now = world.clock.now()
+        pending = flows.prepare_presentation(
+            link, state=citizen.state, http=http, resolver=world.resolver, now=now,
+            accreditation=lambda did: describe_standing(world.trust.history(did))
+            if did.startswith("did:ethr:") else None,
         )  # fmt: skip
-        console.print(f"kyc.vp: [bold green]{check('kyc.vp')}[/]")
-        console.print(
-            f"kyc.di.vp (eddsa-rdfc-2022 presentation): [bold green]{check('kyc.di.vp')}[/]"
+        if pending.plan is None:
+            raise SystemExit("the wallet cannot answer the request")
+        if show_plan:
+            table = Table(title=f"{pending.request.client_id.raw[:60]}...")
+            table.add_column(narrator.word("credential"))
+            table.add_column(narrator.word("claims"))
+            table.add_column(narrator.word("value"))
+            for item in pending.plan.items:
+                for path, values in item.claims:
+                    shown = ", ".join(str(v) for v in values)
+                    table.add_row(
+                        item.credential.display_type,
+                        format_claim_path(path).removeprefix("credentialSubject."),
+                        shown if len(shown) <= 40 else shown[:37] + "...",
+                    )
+            console.print(table)
+            console.print(narrator.word("consent"))
+        outcome = flows.answer_presentation(
+            pending, consent=True, state=citizen.state, http=http, now=now,
+            authenticate=lambda record, options, origin: SoftwareHolder().authenticate(
+                record, options, origin=origin
+            ),
+        )  # fmt: skip
+    citizen.state = outcome.state
+    citizen.save()
+    if outcome.answer is not None:
+        return dict(outcome.answer.body)
+    body = (outcome.error.details or {}).get("body") if outcome.error is not None else None
+    if isinstance(body, dict):
+        return body
+    raise SystemExit(f"the presentation failed: {outcome.error}")
+
+
+def onboarding_attempt(
+    world: World, verifier: Any, citizen: Citizen, narrator: Narrator, name: str, *,
+    show: bool = False,
+) -> tuple[str, dict[str, Any]]:  # fmt: skip
+    created = new_request(verifier)
+    if show:
+        narrator.qr(name, created["uri"])
+    answer = present(world, citizen, created["uri"], narrator, show_plan=show)
+    view = session(verifier, created["session_id"])
+    return narrator.decision(answer, view), view
+
+
+# --- the story ------------------------------------------------------------------------------
+
+
+def story(narrator: Narrator, work: Path) -> list[str]:
+    decisions: list[str] = []
+    with ExitStack() as stack:
+        narrator.step()
+        chain = Chain.embedded()
+        deployment = deploy(chain, chain.accounts[0])  # dev account 0 is the regulator
+        clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+        ethr = EthrDidResolver.for_chain(
+            chain, deployment.addresses["DIDRegistry"], chain_id=deployment.chain_id
         )
+        world = World(
+            chain, deployment, clock, default_resolver(clock=clock, extra_methods={"ethr": ethr}),
+            TrustRegistryClient(chain, deployment), Network(),
+        )  # fmt: skip
+        (work / "bank").mkdir()
+        bank = open_bank(world, stack, work / "bank")
+        now = clock.now()
+        world.trust.accredit(
+            bank.did, TYPES, "TW", now - timedelta(days=1), now + timedelta(days=365)
+        )
+        bank.anchor(world)
+        table = Table(show_header=False)
+        for contract, address in deployment.addresses.items():
+            table.add_row(contract, address)
+        table.add_row("bank did:ethr", bank.did)
+        table.add_row("accredited", f"{', '.join(TYPES)} · TW")
+        table.add_row("standing", describe_standing(world.trust.history(bank.did)) or "-")
+        console.print(table)
 
-        step("7. A replay to another verifier fails; so does a stale nonce")
-        other = check("kyc.vp", aud="https://evil.example", expect=1)
-        console.print(f"other audience: [bold red]{other}[/]")
-        console.print(f"other nonce:    [bold red]{check('kyc.vp', nonce='n-old', expect=1)}[/]")
+        narrator.step()
+        (work / "alice").mkdir()
+        first = new_citizen(world, work / "alice")
+        console.print(narrator.word("wallet", path=first.store.path, did=first.state.did))
+        narrator.step()
+        onboard_with_bank(world, bank, first, RICH_CITIZEN, narrator)
 
-        step("8. The bank revokes; the same presentation is now refused")
-        passport("status", "set", "status.json", "--key", "bank.jwk", "--index", str(index), cwd=d)
-        console.print(f"after revocation: [bold red]{check('kyc.vp', expect=1)}[/]")
-        trust_on_chain(now)
-        console.rule("[bold green]demo complete")
+        narrator.step()
+        (work / "verifier").mkdir()
+        _, verifier = open_verifier(world, stack, work / "verifier")
+        console.print(Text(POLICY, style="dim"))
+        created = new_request(verifier)
+        png = narrator.qr("onboarding-request", created["uri"])
+
+        narrator.step()
+        scanned = read_qr(png)  # the citizen's wallet scans the QR code
+        console.print(f"{narrator.word('scanned')} {png.name}: {scanned[:60]}...")
+        answer = present(world, first, scanned, narrator, show_plan=True)
+
+        narrator.step()
+        view = session(verifier, created["session_id"])
+        decisions.append(narrator.decision(answer, view))
+        report_table(narrator, view)
+        kept = Table(title=narrator.word("kept"))
+        for column in ("credential", "claims", "value"):
+            kept.add_column(narrator.word(column))
+        for query, claims in (view.get("claims") or {}).items():
+            for claim, value in claims.items():
+                kept.add_row(query, claim.removeprefix("credentialSubject/"), str(value))
+        console.print(kept)
+
+        narrator.step()
+        (work / "bob").mkdir()
+        second = new_citizen(world, work / "bob")
+        onboard_with_bank(world, bank, second, POOR_CITIZEN, narrator)
+        decisions.append(onboarding_attempt(world, verifier, second, narrator, "second")[0])
+
+        narrator.step()
+        statement = next(c for c in first.state.credentials if "BankStatementCredential" in c.types)
+        credential_id = _issuer_credential_id(statement.credential)
+        change_status(bank.runtime.db, bank.runtime.ctx, credential_id, "revoke")
+        bank.anchor(world)
+        console.print(narrator.word("revoked", id=credential_id))
+        decisions.append(onboarding_attempt(world, verifier, first, narrator, "revoked")[0])
+
+        narrator.step()
+        (work / "carol").mkdir()
+        third = new_citizen(world, work / "carol")
+        onboard_with_bank(world, bank, third, THIRD_CITIZEN, narrator)
+        world.trust.suspend(bank.did, "supervisory review")
+        world.catch_up()
+        standing = describe_standing(world.trust.history(bank.did))
+        console.print(narrator.word("standing", standing=standing))
+        decisions.append(onboarding_attempt(world, verifier, third, narrator, "suspended")[0])
+    return decisions
+
+
+def _issuer_credential_id(credential: Any) -> str:
+    from passport.sdjwt.holder import full_payload
+
+    return str(full_payload(credential)["id"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lang", choices=sorted(STEPS), default="en")
+    parser.add_argument("--out", type=Path, help="where to write the QR PNGs")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="passport-demo-") as tmp:
+        out = args.out or Path(tmp) / "out"
+        out.mkdir(parents=True, exist_ok=True)
+        narrator = Narrator(args.lang, out)
+        decisions = story(narrator, Path(tmp))
+    summary = Table(title=narrator.word("summary"))
+    summary.add_column("#")
+    summary.add_column(narrator.word("decision"))
+    for number, label in zip((6, 7, 8, 9), decisions, strict=True):
+        summary.add_row(str(number), label)
+    console.print(summary)
+    console.rule(f"[bold green]{narrator.word('done')}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -331,21 +331,6 @@ def test_status_list_revoke_and_reinstate(workdir: Path, tmp_path: Path) -> None
     assert again.returncode == 2 and (workdir / "sl.json").read_text() == before
 
 
-def test_demo_runs_to_the_end() -> None:
-    root = Path(__file__).resolve().parents[3]
-    proc = subprocess.run(
-        [sys.executable, str(root / "scripts" / "demo.py")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "demo complete" in proc.stdout
-    assert "INVALID revoked" in proc.stdout and "INVALID audience_mismatch" in proc.stdout
-    assert "the foreign bank checks it: VERIFIED" in proc.stdout  # OpenID4VCI issuance
-    assert "INVALID issuer_not_accredited" in proc.stdout  # the regulator's suspension
-
-
 @pytest.mark.parametrize("fmt", ["sd-jwt", "di-rdfc", "di-jcs", "ldp-v1"])
 def test_bare_credential_under_nonce_and_aud_is_not_verified(workdir: Path, fmt: str) -> None:
     """Issue 7's four false accepts, through the CLI: `vc verify --nonce X --aud Y` on a
