@@ -117,6 +117,7 @@ def main() -> None:
             sign_counts=counts,
             status_fetcher=runtime.status_fetcher,
             accreditation=runtime.accreditation(policy),
+            status_cache=runtime.status_cache,
         )
         decision = evaluate(pending, opened, policy, ctx)
         assert decision.status.value == "approved", decision.as_dict()

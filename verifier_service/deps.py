@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 
 from passport.ports import Clock, Resolver, StatusFetcher, SystemClock
+from passport.status.cache import StatusListCache
 from verifier_service.db import Database
 from verifier_service.settings import VerifierKeys, VerifierSettings, open_keys
 
@@ -179,6 +180,7 @@ class Runtime:
     clock: Clock
     webhook: Webhook | None = None
     cache_epoch: str | None = None
+    status_cache: StatusListCache = field(default_factory=StatusListCache, repr=False)
 
     def drop_caches(self) -> None:
         """After ``verifier sync`` (seen through the database's cache epoch)."""

@@ -401,6 +401,7 @@ def receive_response(
         sign_counts=_ReadCounts(counts),
         status_fetcher=runtime.status_fetcher,
         accreditation=runtime.accreditation(policy),
+        status_cache=runtime.status_cache,
     )
     try:
         decision = evaluate(pending, opened, policy, ctx)

@@ -37,6 +37,7 @@ from passport.errors import MalformedError, PassportError, VerdictError
 from passport.jsonsafe import check_depth, loads
 from passport.ports import Resolver, StatusFetcher
 from passport.report import ReportStatus, VerificationReport
+from passport.status.cache import StatusListCache
 from passport.verifier.policy import (
     BANK_STATEMENT_QUERY,
     FIDO_QUERY,
@@ -110,6 +111,9 @@ class VerifierContext:
     sign_counts: SignCounts
     status_fetcher: StatusFetcher | None = None
     accreditation: Any = None  # an AccreditationChecker (or any object with as_check())
+    # Verified status lists shared across verifications (passport.status.cache): a list's
+    # proof is checked once per content, and an older list never replaces a newer one.
+    status_cache: StatusListCache | None = None
     kb_max_age: int = 300
     clock_skew: int = 60
 
@@ -300,6 +304,7 @@ def _options(pending: PendingRequest, ctx: VerifierContext, policy: Policy) -> A
         nonce=pending.nonce,
         audience=pending.client_id,
         status_fetcher=ctx.status_fetcher,
+        status_cache=ctx.status_cache,
         require_holder_binding=True,
         kb_max_age=ctx.kb_max_age,
         clock_skew=ctx.clock_skew,
