@@ -86,10 +86,11 @@ def test_wallet_cli_against_verifier_service(
         # 2. the same request presented again: the verifier refuses it, the decision stays
         again = _wallet(wallet, chain_deployment, "present", "--qr", str(png), "--yes",
                         check=False)  # fmt: skip
-        assert again.returncode != 0 and "Traceback" not in again.stderr, again.stderr
-        assert http.get(
-            f"{base}/api/sessions/{session_id}", headers=verifier.api_headers
-        ).json()["status"] == "approved"
+        assert again.returncode == 1 and "Traceback" not in again.stderr, again.stderr
+        # the used request_uri is gone (HTTP 410): nothing is sent a second time
+        assert "[verifier_error]" in again.stderr and "410" in again.stderr, again.stderr
+        kept = http.get(f"{base}/api/sessions/{session_id}", headers=verifier.api_headers)
+        assert kept.json()["status"] == "approved"
 
         # 3. a back-office request over the API, the openid4vp:// link; both workers serve
         for _ in range(2):
