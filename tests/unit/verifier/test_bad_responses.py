@@ -573,6 +573,13 @@ def jwe_unsupported_enc(r: Request) -> dict[str, str]:
 
 
 @_jwe_case
+def jwe_of_a_json_array(r: Request) -> dict[str, str]:
+    # decrypts fine, but the plaintext is not the JSON object of response parameters
+    inner: Any = [_inner(r)]
+    return {"response": encrypt_response(inner, r.encryption_jwk())}
+
+
+@_jwe_case
 def unencrypted_to_an_encrypted_request(r: Request) -> dict[str, str]:
     return {"vp_token": "{}", "state": r.state}
 
@@ -582,6 +589,7 @@ CASES += [
     (jwe_bad_tag, "direct_post.jwt", ["jwe_decryption_failed"]),
     (jwe_other_key, "direct_post.jwt", ["jwe_decryption_failed"]),
     (jwe_unsupported_enc, "direct_post.jwt", ["jwe_alg_unsupported"]),
+    (jwe_of_a_json_array, "direct_post.jwt", ["response_malformed"]),
     (unencrypted_to_an_encrypted_request, "direct_post.jwt", ["response_not_encrypted"]),
 ]
 

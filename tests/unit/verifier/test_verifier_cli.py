@@ -117,3 +117,14 @@ def test_errors_are_one_line_with_exit_2(tmp_path: Path, config: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2 and "policy_invalid" in proc.stderr
     assert not (tmp_path / "v2").exists()
+
+
+def test_a_corrupted_configuration_is_verifier_config_malformed(config: Path) -> None:
+    stored = config / "verifier.json"
+    for broken in ("{not json", "[1, 2]"):
+        stored.write_text(broken)
+        proc = _script("sessions", "--config", str(config))
+        assert proc.returncode == 2, proc.stderr
+        assert "verifier_config_malformed" in proc.stderr and "Traceback" not in proc.stderr
+        assert str(stored) in proc.stderr
+        assert stored.read_text() == broken  # nothing rewritten

@@ -360,3 +360,56 @@ def test_the_request_object_is_signed_for_the_wallet_to_check(
         fetch_request(client, created["uri"], did_key_of=wrong_key)
     assert not isinstance(refused.value, RequestRefused)  # the JWS check itself failed
     assert sd_jwt_presentation  # (used by the bad-input tests)
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        # an IETF Token Status List cannot be checked here: never approved on an unknown status
+        (
+            {"status": {"status_list": {"idx": 0, "uri": "https://bank.example/tsl"}}},
+            "indeterminate",
+            "status_mechanism_unsupported",
+        ),
+        # an iss that is not a DID: no key to resolve
+        ({"iss": "https://bank.example"}, "rejected", "issuer_key_unresolvable"),
+    ],
+)
+def test_an_ietf_sd_jwt_vc_the_verifier_cannot_check(
+    world: Any, holder: Any, make_verifier: Any, change: dict[str, Any], status: str, code: str
+) -> None:
+    from passport.sdjwt.issuer import issue
+    from passport.verifier.policy import DEFAULT_VCT
+
+    bank = world.bank
+    now = int(world.clock.now().timestamp())
+    claims = {
+        "iss": bank.did,
+        "vct": DEFAULT_VCT["KYCCredential"],
+        "iat": now,
+        "exp": now + 86400,
+        "legalName": "Lin Yi-Chun",
+        "nationality": "TW",
+        **change,
+    }
+    sd_jwt = issue(
+        claims,
+        bank.keys.signing,
+        kid=bank.settings.verification_method,
+        disclosable={"legalName", "nationality"},
+        holder_jwk=holder.key.public_key.to_jwk(),
+        typ="dc+sd-jwt",
+        now=now,
+    )
+    _, client = make_verifier(policy="basic-kyc.toml")
+    created = new_request(client)
+    wallet = world.wallet(
+        client,
+        holder,
+        fido=False,
+        extra=[Held("dc+sd-jwt", sd_jwt, dict(claims), vct=claims["vct"])],
+    )
+    wallet.credentials = [c for c in wallet.credentials if c.format == "dc+sd-jwt"]
+    body = wallet.present(created["uri"]).json()
+    assert body["status"] == status, body
+    assert code in body["codes"], body
