@@ -5,7 +5,7 @@ Data Integrity ``eddsa-rdfc-2022`` / ``eddsa-jcs-2022``), ``ldp-v1`` (VC 1.1
 ``Ed25519Signature2020`` through didkit).
 
 Error codes: ``credential_malformed``, ``issuer_key_mismatch``, ``holder_key_mismatch``,
-``format_unsupported`` (MalformedError / ConfigurationError), plus those of the formats.
+and the errors of the formats.
 """
 
 from __future__ import annotations
