@@ -17,12 +17,20 @@ and credential request); the FIDO enrollment uses the access token of ``obtain_a
 the issuer's WebAuthn ceremony instead. The key proof names the holder key as the
 configuration's ``cryptographic_binding_methods_supported`` allows: a did:key ``kid`` when
 ``did:key`` (or ``did``) is listed, else the embedded ``jwk``.
+
+Batch issuance (section 8.2 ``proofs``, section 12.2.4 ``batch_credential_issuance``):
+``request_credentials(..., batch_keys=[k1, k2, ...])`` sends one ``jwt`` proof per key, all over
+the same ``c_nonce``, each naming its key by an embedded ``jwk`` (or the one-time key's own
+did:key when the configuration binds only to DIDs); the response's ``credentials`` array holds
+one copy per proof. ``batch_size_of`` reads the issuer's limit. A Token Response with a
+``refresh_token`` (RFC 6749 section 6) is kept in the grant: ``refresh_access`` trades it for a
+new access token, so that ``wallet refresh`` can ask for a new batch without a new offer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -46,8 +54,10 @@ __all__ = [
     "AccessGrant",
     "OfferInputError",
     "RedeemedCredentials",
+    "batch_size_of",
     "obtain_access",
     "redeem_offer",
+    "refresh_access",
     "request_credentials",
     "send_json",
 ]
@@ -71,6 +81,8 @@ class RedeemedCredentials:
     credentials: tuple[str | dict[str, Any], ...]
     issuer_metadata: dict[str, Any] = field(repr=False)
     notification_id: str | None = None
+    #: the grant's refresh token (None when the issuer gave none), for a later new batch
+    refresh_token: str | None = field(default=None, repr=False)
 
 
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -139,6 +151,57 @@ class AccessGrant:
     access_token: str = field(repr=False)
     c_nonce: str | None = None
     allow_http: bool = False
+    refresh_token: str | None = field(default=None, repr=False)
+    token_endpoint: str | None = None
+
+
+def batch_size_of(metadata: Mapping[str, Any]) -> int | None:
+    """Section 12.2.4: ``batch_credential_issuance.batch_size`` (an integer of at least 2), or
+    None when the issuer does not issue batches. A malformed entry counts as absent."""
+    batch = metadata.get("batch_credential_issuance")
+    size = batch.get("batch_size") if isinstance(batch, Mapping) else None
+    if isinstance(size, int) and not isinstance(size, bool) and size >= 2:
+        return size
+    return None
+
+
+def _token_grant(token: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
+    access_token = token.get("access_token")
+    if not isinstance(access_token, str) or str(token.get("token_type", "")).lower() not in (
+        "bearer",
+        "dpop",
+    ):
+        raise MalformedError(
+            "issuer_response_malformed", "The token response has no Bearer access_token."
+        )
+    c_nonce = token.get("c_nonce")
+    refresh = token.get("refresh_token")
+    return (
+        access_token,
+        c_nonce if isinstance(c_nonce, str) else None,
+        refresh if isinstance(refresh, str) and refresh else None,
+    )
+
+
+def refresh_access(grant: AccessGrant, *, http: httpx.Client) -> AccessGrant:
+    """RFC 6749 section 6: a new access token for the grant's refresh token (OpenID4VCI 1.0
+    section 6.1 allows the Token Endpoint to issue one). Raises ConfigurationError
+    ``refresh_unavailable`` when the grant has none, and the network and issuer codes."""
+    if grant.refresh_token is None or grant.token_endpoint is None:
+        raise ConfigurationError(
+            "refresh_unavailable",
+            "The issuer gave no refresh token for this credential; ask it for a new offer and "
+            "pass it to `wallet refresh --offer`.",
+        )
+    form = {"grant_type": "refresh_token", "refresh_token": grant.refresh_token}
+    token = _send(http, "POST", grant.token_endpoint, "token endpoint", data=form)
+    access_token, c_nonce, refresh = _token_grant(token)
+    return replace(
+        grant,
+        access_token=access_token,
+        c_nonce=c_nonce,
+        refresh_token=refresh or grant.refresh_token,
+    )
 
 
 def obtain_access(
@@ -199,23 +262,17 @@ def obtain_access(
     if tx_code is not None and offer.tx_code is not None:
         form["tx_code"] = tx_code
     token = _send(http, "POST", token_endpoint, "token endpoint", data=form)
-    access_token = token.get("access_token")
-    if not isinstance(access_token, str) or str(token.get("token_type", "")).lower() not in (
-        "bearer",
-        "dpop",
-    ):
-        raise MalformedError(
-            "issuer_response_malformed", "The token response has no Bearer access_token."
-        )
-    c_nonce = token.get("c_nonce")
+    access_token, c_nonce, refresh = _token_grant(token)
     return AccessGrant(
         credential_issuer=issuer,
         credential_configuration_id=config_id,
         configuration=config,
         issuer_metadata=metadata,
         access_token=access_token,
-        c_nonce=c_nonce if isinstance(c_nonce, str) else None,
+        c_nonce=c_nonce,
         allow_http=allow_http,
+        refresh_token=refresh,
+        token_endpoint=token_endpoint,
     )
 
 
@@ -235,6 +292,20 @@ def _proof_names_key_by_did(config: Mapping[str, Any]) -> bool:
     )
 
 
+def _batch_embeds_jwk(config: Mapping[str, Any]) -> bool:
+    """One-time keys are named by ``jwk`` where the configuration allows it (or says nothing),
+    else by their own did:key; never by the long-lived holder did:key."""
+    methods = config.get("cryptographic_binding_methods_supported")
+    if not isinstance(methods, list) or not methods or "jwk" in methods:
+        return True
+    if any(m in ("did:key", "did") for m in methods):
+        return False
+    raise VerdictError(
+        "proof_binding_unsupported",
+        f"The issuer binds credentials by {methods}, but this wallet offers did:key or jwk.",
+    )
+
+
 def _request_credential(
     http: httpx.Client,
     grant: AccessGrant,
@@ -245,6 +316,7 @@ def _request_credential(
     embed_jwk: bool,
     clock: Clock,
     first_nonce: str | None,
+    batch_keys: Sequence[PrivateKey] = (),
 ) -> dict[str, Any]:
     """One nonce request (when the issuer has a nonce endpoint) and one credential request."""
     metadata, issuer = grant.issuer_metadata, grant.credential_issuer
@@ -255,13 +327,33 @@ def _request_credential(
         if not isinstance(c_nonce_value, str):
             raise MalformedError("issuer_response_malformed", "The nonce response has no c_nonce.")
         c_nonce = c_nonce_value
-    # Section 8.2: the credential request with one jwt proof.
-    proof = create_proof_jwt(
-        holder_key, audience=issuer, nonce=c_nonce, iat=clock.now(), kid=kid, embed_jwk=embed_jwk
-    )
+    # Section 8.2: the credential request with one jwt proof (one per copy for a batch, all
+    # over the same c_nonce).
+    if batch_keys:
+        proofs = [
+            create_proof_jwt(
+                key,
+                audience=issuer,
+                nonce=c_nonce,
+                iat=clock.now(),
+                embed_jwk=_batch_embeds_jwk(grant.configuration),
+            )
+            for key in batch_keys
+        ]
+    else:
+        proofs = [
+            create_proof_jwt(
+                holder_key,
+                audience=issuer,
+                nonce=c_nonce,
+                iat=clock.now(),
+                kid=kid,
+                embed_jwk=embed_jwk,
+            )
+        ]
     body = {
         "credential_configuration_id": grant.credential_configuration_id,
-        "proofs": {"jwt": [proof]},
+        "proofs": {"jwt": proofs},
     }
     return _send(
         http,
@@ -282,10 +374,13 @@ def request_credentials(
     embed_jwk: bool | None = None,
     clock: Clock | None = None,
     credential_retries: int = 2,
+    batch_keys: Sequence[PrivateKey] = (),
 ) -> RedeemedCredentials:
     """Nonce Request (section 7) and Credential Request with a ``jwt`` key proof (section 8).
 
-    ``embed_jwk`` None follows the configuration's binding methods. A credential request whose
+    ``batch_keys`` (two or more one-time keys, at most the issuer's ``batch_size``) asks for a
+    batch: one proof per key, one copy per proof. ``embed_jwk`` None follows the
+    configuration's binding methods. A credential request whose
     answer is lost in transport is sent again (``credential_retries`` times) with a fresh
     nonce: the issuer answers a retry by the same key with the credential it already issued."""
     clock = clock or SystemClock()
@@ -306,6 +401,7 @@ def request_credentials(
                 embed_jwk=embed_jwk,
                 clock=clock,
                 first_nonce=grant.c_nonce if attempt == 0 else None,
+                batch_keys=batch_keys,
             )
             break
         except CouldNotCheckError as exc:
@@ -333,6 +429,7 @@ def request_credentials(
         credentials=tuple(creds),
         issuer_metadata=metadata,
         notification_id=notification if isinstance(notification, str) else None,
+        refresh_token=grant.refresh_token,
     )
 
 

@@ -12,6 +12,13 @@ bound together: an assertion made for another verifier or another request does n
 Both roles use this module: the wallet builds with :func:`build_fido_presentation`, a verifier
 checks the assertion with :func:`verify_presentation_assertion` after the pipeline verified the
 presentation's proof and the credential.
+
+Batch copies (docs/unlinkability.md): when the SD-JWT credentials of the same response are
+bound to a one-time key, the wallet adds a second proof to the presentation
+(:func:`add_holder_key_proof`: a proof set, Data Integrity section 4.5, each proof over the
+presentation without proofs) by that key's did:jwk, with the same purpose, challenge and
+domain. A verifier takes the holder's own proofs to the pipeline and checks the others with
+:func:`verify_holder_key_proofs`, which returns the DIDs they prove.
 """
 
 from __future__ import annotations
@@ -40,8 +47,11 @@ __all__ = [
     "build_fido_presentation",
     "fido_assertion_of",
     "presentation_challenge",
+    "add_holder_key_proof",
+    "holder_proofs_only",
     "presentation_origin",
     "request_options",
+    "verify_holder_key_proofs",
     "verify_presentation_assertion",
 ]
 
@@ -155,6 +165,96 @@ def sign_fido_presentation(
         challenge=nonce,
         domain=client_id,
     )
+
+
+def add_holder_key_proof(
+    presentation: Mapping[str, Any],
+    key: PrivateKey,
+    verification_method: str,
+    *,
+    nonce: str,
+    client_id: str,
+) -> dict[str, Any]:
+    """The presentation with one more ``authentication`` proof (a proof set) by ``key``, the
+    one-time key the other credentials of the response are bound to (``verification_method``:
+    its did:jwk DID URL). Raises ConfigurationError ``presentation_unsupported`` for a key
+    that cannot make an ``eddsa-rdfc-2022`` proof (not Ed25519)."""
+    from passport.errors import ConfigurationError
+    from passport.keys import KeyType
+
+    if key.type is not KeyType.ED25519:
+        raise ConfigurationError(
+            "presentation_unsupported",
+            "A FIDO presentation can bind only an Ed25519 one-time key (eddsa-rdfc-2022); "
+            "these copies are bound to a P-256 key.",
+        )
+    return sign(
+        presentation,
+        key,
+        verification_method,
+        cryptosuite=EDDSA_RDFC_2022,
+        proof_purpose="authentication",
+        challenge=nonce,
+        domain=client_id,
+    )
+
+
+def _proofs(presentation: Mapping[str, Any]) -> list[Any]:
+    raw = presentation.get("proof")
+    return raw if isinstance(raw, list) else [] if raw is None else [raw]
+
+
+def _signer(proof: Any) -> str | None:
+    vm = proof.get("verificationMethod") if isinstance(proof, Mapping) else None
+    return vm.split("#", 1)[0] if isinstance(vm, str) else None
+
+
+def holder_proofs_only(presentation: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """The presentation with only the proofs by its ``holder`` (what the pipeline verifies),
+    and the other proofs (one-time holder keys, for :func:`verify_holder_key_proofs`). A
+    presentation whose proofs are all by its holder comes back as it is."""
+    holder = presentation.get("holder")
+    holder = holder.get("id") if isinstance(holder, Mapping) else holder
+    proofs = _proofs(presentation)
+    own = [p for p in proofs if _signer(p) == holder]
+    others = [p for p in proofs if _signer(p) != holder]
+    if not others or not own:
+        return dict(presentation), []
+    out = dict(presentation)
+    out["proof"] = own[0] if len(own) == 1 else own
+    return out, others
+
+
+def verify_holder_key_proofs(
+    presentation: Mapping[str, Any],
+    proofs: list[Any],
+    resolver: Any,
+    *,
+    nonce: str,
+    client_id: str,
+    now: Any,
+) -> tuple[str, ...]:
+    """Verify each extra proof of a proof set over ``presentation`` (purpose
+    ``authentication``, ``challenge`` = nonce, ``domain`` = client_id, signature by the key its
+    verification method names, which need not be the ``holder``'s); returns their DIDs.
+    Raises what ``passport.di.eddsa.verify`` raises (``signature_invalid``,
+    ``challenge_mismatch``, ``domain_mismatch``, ``proof_purpose_mismatch``, ...)."""
+    from passport.di.eddsa import verify as verify_proof
+
+    unsecured = {k: v for k, v in presentation.items() if k != "proof"}
+    out = []
+    for proof in proofs:
+        verified = verify_proof(
+            {**unsecured, "proof": proof},
+            resolver,
+            proof_purpose="authentication",
+            challenge=nonce,
+            domain=client_id,
+            now=now,
+            check_controller=False,
+        )
+        out.append(verified.controller)
+    return tuple(out)
 
 
 def fido_assertion_of(presentation: Mapping[str, Any]) -> Mapping[str, Any]:

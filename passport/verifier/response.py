@@ -16,7 +16,8 @@ sections 8.2, 8.3, 8.5 and 8.6), every step reported.
    request's nonce and the client identifier as audience, the status lists checked against the
    chain and the accreditation checks; then the response must answer the DCQL query itself
    (``dcql_unsatisfied``), disclose nothing beyond what was asked (``over_disclosure``: recorded,
-   never stored), come from one holder (``holder_mismatch``), carry a valid WebAuthn assertion
+   never stored), come from one holder (``holder_mismatch``: every presentation proves at least
+   one common holder key; see docs/unlinkability.md), carry a valid WebAuthn assertion
    when FIDO is asked (the ``fido_*`` codes) and meet the policy (``balance_below_minimum``,
    ``statement_too_old``).
 
@@ -274,6 +275,23 @@ class _Presented:
     types: tuple[str, ...] = ()
     vct: str | None = None
     raw: Any = None
+    #: every holder key the presentation proves (did:key form): its holder, and for a FIDO
+    #: presentation the one-time key of its second proof
+    bound: frozenset[str] = frozenset()
+
+
+def _holder_id(did: str | None) -> str | None:
+    """One name per key, whichever DID form the credential uses: a did:jwk becomes the
+    did:key of its key (an SD-JWT VC's ``cnf.jwk`` and a VC copy's did:jwk subject then
+    compare equal); other DIDs stay as they are."""
+    if did is None or not did.startswith("did:jwk:"):
+        return did
+    from passport.did.jwk import jwk_from_did_jwk
+
+    try:
+        return _holder_of_jwk(jwk_from_did_jwk(did.split("#", 1)[0])) or did
+    except PassportError:
+        return did
 
 
 def _holder_of_jwk(jwk: Mapping[str, Any]) -> str | None:
@@ -320,14 +338,16 @@ def _verify_one(query_id: str, fmt: str, item: Any, options: Any) -> _Presented:
         report = verify_sd_jwt_vc(item, options) if isinstance(item, str) else _wrong(fmt)
         subject = report.subject
         claims = dict(subject.get("claims") or {})
+        dc_holder = _holder_of_jwk(subject["holder_jwk"]) if subject.get("holder_jwk") else None
         return _Presented(
             query_id,
             fmt,
             report,
             claims=claims,
             disclosed=tuple(subject.get("disclosed") or ()),
-            holder=_holder_of_jwk(subject["holder_jwk"]) if subject.get("holder_jwk") else None,
+            holder=dc_holder,
             vct=str(claims["vct"]) if isinstance(claims.get("vct"), str) else None,
+            bound=frozenset({dc_holder}) if dc_holder else frozenset(),
         )
     if fmt == "vc+sd-jwt":
         if not isinstance(item, str):
@@ -348,36 +368,58 @@ def _verify_one(query_id: str, fmt: str, item: Any, options: Any) -> _Presented:
         claims = {k: subject[k] for k in ("issuer", "type", "credentialSubject") if k in subject}
         cs = subject.get("credentialSubject")
         holder = cs.get("id") if isinstance(cs, Mapping) else None
+        vc_holder = _holder_id(holder) if isinstance(holder, str) else None
         return _Presented(
             query_id,
             fmt,
             report,
             claims=claims,
             disclosed=tuple(subject.get("disclosed") or ()),
-            holder=str(holder) if isinstance(holder, str) else None,
+            holder=vc_holder,
             types=_types(subject),
+            bound=frozenset({vc_holder}) if vc_holder else frozenset(),
         )
     if fmt == "ldp_vc":
+        from passport.fido.presentation import holder_proofs_only, verify_holder_key_proofs
+
         if not isinstance(item, Mapping):
             return _Presented(query_id, fmt, _wrong(fmt))
-        report = verify(item, options)
+        own, extra = holder_proofs_only(item)
+        report = verify(own, options)
         if not report.format.endswith("presentation") and report.status is not ReportStatus.INVALID:
             report.failed(
                 "format", "presentation_format_mismatch", "Expected a VerifiablePresentation."
             )
+        extra_holders: tuple[str, ...] = ()
+        if extra:
+            found = report.run(
+                "holder_key_proof",
+                lambda: verify_holder_key_proofs(
+                    own,
+                    extra,
+                    options.resolver,
+                    nonce=options.nonce,
+                    client_id=options.audience,
+                    now=options.now,
+                ),
+            )
+            extra_holders = tuple(found or ())
         creds = item.get("verifiableCredential")
         creds = creds if isinstance(creds, list) else [creds]
         credential = creds[0] if len(creds) == 1 and isinstance(creds[0], Mapping) else None
         holder = item.get("holder")
         holder = holder.get("id") if isinstance(holder, Mapping) else holder
+        vp_holder = _holder_id(holder) if isinstance(holder, str) else None
+        bound = {h for h in (vp_holder, *(_holder_id(d) for d in extra_holders)) if h}
         return _Presented(
             query_id,
             fmt,
             report,
             claims=dict(credential or {}),
-            holder=str(holder) if isinstance(holder, str) else None,
+            holder=vp_holder,
             credential=credential,
             types=_types(credential or {}),
+            bound=frozenset(bound),
         )
     report = VerificationReport(format=fmt)
     report.failed("format", "format_unsupported", f"The format {fmt!r} is not accepted here.")
@@ -503,11 +545,20 @@ def evaluate(
 
     report.run("disclosure_minimal", minimal)
 
-    holders = {p.holder for p in presented if p.report.status is not ReportStatus.INVALID}
-    holder = next(iter(holders)) if len(holders) == 1 else None
+    # One holder (docs/unlinkability.md): every presentation proves at least one key that all
+    # the others prove too. A credential names its holder key; a FIDO presentation proves its
+    # did:key and, with a proof set, the one-time key the batch copies beside it are bound to.
+    valid = [p for p in presented if p.report.status is not ReportStatus.INVALID]
+    common: frozenset[str] | None = None
+    for p in valid:
+        common = p.bound if common is None else common & p.bound
+    holders = {p.holder for p in valid}
+    holder: str | None = None
+    if common:
+        holder = next(iter(common)) if len(common) == 1 else sorted(common)[0]
 
     def same_holder() -> None:
-        if None in holders or len(holders) > 1:
+        if None in holders or any(not p.bound for p in valid) or not common:
             raise VerdictError(
                 "holder_mismatch",
                 "The credentials were issued to different holders (or one names no holder).",

@@ -10,14 +10,15 @@ Error codes: ``credential_rejected`` (VerdictError: the signature, validity or s
 failed; ``details.code`` is the check's own code), ``credential_unverifiable``
 (CouldNotCheckError: the issuer's key or status list could not be reached),
 ``credential_not_bound`` (VerdictError: issued to another holder), ``credential_format_unsupported``
-(MalformedError).
+(MalformedError). ``accept_copies`` checks a batch of copies, each bound to a one-time key.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -26,7 +27,7 @@ from passport.errors import CouldNotCheckError, PassportError, VerdictError
 from passport.formats import FORMAT_DFP_OFFLINE
 from passport.keys import PublicKey, b64url_decode
 from passport.ports import Resolver, StatusFetcher
-from passport.wallet.model import HeldCredential, credential_local_id
+from passport.wallet.model import CredentialCopy, HeldCredential, SlotKey, credential_local_id
 
 __all__ = [
     "FORMAT_DC_SD_JWT",
@@ -34,6 +35,7 @@ __all__ = [
     "FORMAT_VC_SD_JWT",
     "SUPPORTED_FORMATS",
     "TokenStatusFetcher",
+    "accept_copies",
     "accept_credential",
     "check_held",
     "claims_view",
@@ -274,6 +276,83 @@ def _check_dc_sd_jwt(
     return payload
 
 
+def _checked_view(
+    credential: str | Mapping[str, Any],
+    fmt: str,
+    *,
+    resolver: Resolver,
+    status_fetcher: StatusFetcher | None,
+    now: datetime,
+    token_status: TokenStatusFetcher | None,
+) -> dict[str, Any]:
+    """The credential's claims view after its signature, validity and status checks."""
+    if fmt == FORMAT_DC_SD_JWT:
+        if not isinstance(credential, str):
+            raise _unsupported(fmt)
+        return _check_dc_sd_jwt(credential, resolver=resolver, token_status=token_status, now=now)
+    if (fmt == FORMAT_VC_SD_JWT) != isinstance(credential, str):
+        raise _unsupported(fmt)
+    _check_pipeline(credential, resolver=resolver, status_fetcher=status_fetcher, now=now)
+    return claims_view(fmt, credential)
+
+
+def _is_bound(view: Mapping[str, Any], fmt: str, dids: Collection[str], key: PublicKey) -> bool:
+    """``cnf.jwk`` is ``key`` (or, without ``cnf``, ``credentialSubject.id`` is one of
+    ``dids``), and a ``credentialSubject.id`` present names one of ``dids``."""
+    cnf = view.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
+    subject = view.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, Mapping) else None
+    bound = False
+    if isinstance(jwk, Mapping):
+        try:
+            bound = PublicKey.from_jwk(jwk) == key
+        except PassportError:
+            bound = False
+    elif fmt != FORMAT_DC_SD_JWT:
+        bound = subject_id in dids
+    return bound and (subject_id is None or subject_id in dids)
+
+
+def _not_bound() -> VerdictError:
+    return VerdictError(
+        "credential_not_bound",
+        "This credential is issued to another holder key; it was not stored.",
+    )
+
+
+def _describe(
+    credential: str | Mapping[str, Any],
+    view: Mapping[str, Any],
+    fmt: str,
+    *,
+    now: datetime,
+    configuration_id: str,
+    issuer_url: str | None,
+) -> HeldCredential:
+    issuer = view.get("iss") if fmt == FORMAT_DC_SD_JWT else view.get("issuer")
+    if isinstance(issuer, Mapping):
+        issuer = issuer.get("id")
+    vct = view.get("vct") if isinstance(view.get("vct"), str) else None
+    return HeldCredential(
+        id=credential_local_id(credential),
+        format=fmt,
+        credential=credential
+        if isinstance(credential, str)
+        else json.loads(json.dumps(credential)),
+        issuer=str(issuer),
+        types=_types(view.get("type")),
+        vct=vct,
+        received_at=now.isoformat(timespec="seconds"),
+        valid_from=view.get("validFrom") or _iso_epoch(view.get("nbf") or view.get("iat")),
+        valid_until=view.get("validUntil") or _iso_epoch(view.get("exp")),
+        configuration_id=configuration_id,
+        issuer_url=issuer_url,
+        status="valid",
+        status_checked_at=now.isoformat(timespec="seconds"),
+    )
+
+
 def accept_credential(
     credential: str | Mapping[str, Any],
     fmt: str,
@@ -309,55 +388,113 @@ def accept_credential(
             configuration_id=configuration_id,
             issuer_url=issuer_url,
         )
-    if fmt == FORMAT_DC_SD_JWT:
-        if not isinstance(credential, str):
-            raise _unsupported(fmt)
-        view = _check_dc_sd_jwt(credential, resolver=resolver, token_status=token_status, now=now)
-    else:
-        if (fmt == FORMAT_VC_SD_JWT) != isinstance(credential, str):
-            raise _unsupported(fmt)
-        _check_pipeline(credential, resolver=resolver, status_fetcher=status_fetcher, now=now)
-        view = claims_view(fmt, credential)
-
-    cnf = view.get("cnf")
-    jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
-    subject = view.get("credentialSubject")
-    subject_id = subject.get("id") if isinstance(subject, Mapping) else None
-    bound = False
-    if isinstance(jwk, Mapping):
-        try:
-            bound = PublicKey.from_jwk(jwk) == holder_key
-        except PassportError:
-            bound = False
-    elif fmt != FORMAT_DC_SD_JWT:
-        bound = subject_id == holder_did
-    if not bound or (subject_id is not None and subject_id != holder_did):
-        raise VerdictError(
-            "credential_not_bound",
-            "This credential is issued to another holder key; it was not stored.",
-        )
-
-    issuer = view.get("iss") if fmt == FORMAT_DC_SD_JWT else view.get("issuer")
-    if isinstance(issuer, Mapping):
-        issuer = issuer.get("id")
-    vct = view.get("vct") if isinstance(view.get("vct"), str) else None
-    return HeldCredential(
-        id=credential_local_id(credential),
-        format=fmt,
-        credential=credential
-        if isinstance(credential, str)
-        else json.loads(json.dumps(credential)),
-        issuer=str(issuer),
-        types=_types(view.get("type")),
-        vct=vct,
-        received_at=now.isoformat(timespec="seconds"),
-        valid_from=view.get("validFrom") or _iso_epoch(view.get("nbf") or view.get("iat")),
-        valid_until=view.get("validUntil") or _iso_epoch(view.get("exp")),
-        configuration_id=configuration_id,
-        issuer_url=issuer_url,
-        status="valid",
-        status_checked_at=now.isoformat(timespec="seconds"),
+    view = _checked_view(
+        credential,
+        fmt,
+        resolver=resolver,
+        status_fetcher=status_fetcher,
+        now=now,
+        token_status=token_status,
     )
+    if not _is_bound(view, fmt, (holder_did,), holder_key):
+        raise _not_bound()
+    return _describe(
+        credential, view, fmt, now=now, configuration_id=configuration_id, issuer_url=issuer_url
+    )
+
+
+def accept_copies(
+    credentials: Sequence[str | Mapping[str, Any]],
+    fmt: str,
+    *,
+    slots: Sequence[SlotKey],
+    resolver: Resolver,
+    status_fetcher: StatusFetcher | None,
+    now: datetime,
+    configuration_id: str,
+    issuer_url: str | None,
+    token_status: TokenStatusFetcher | None = None,
+) -> HeldCredential:
+    """Check every copy of a batch (as ``accept_credential`` does), find the one-time key each
+    is bound to (``cnf.jwk``; a ``credentialSubject.id`` must be that key's did:jwk or did:key)
+    among ``slots``, and describe them as one credential whose ``copies`` name their slots.
+    The issuer need not answer in the order of the proofs; every slot takes one copy at most,
+    and all copies must be of one issuer and type (the same claims).
+
+    Raises ``credential_not_bound`` (a copy bound to none of the slots' keys, or two copies to
+    one), ``credential_rejected`` (``details.code`` ``batch_inconsistent``), and what
+    ``accept_credential`` raises.
+    """
+    from passport.did.key import did_key_from_public_key
+
+    if fmt not in (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT):
+        raise _unsupported(fmt)
+    free = {s.index: s for s in slots}
+    copies: list[CredentialCopy] = []
+    first: HeldCredential | None = None
+    first_claims: Any = None
+    for credential in credentials:
+        view = _checked_view(
+            credential,
+            fmt,
+            resolver=resolver,
+            status_fetcher=status_fetcher,
+            now=now,
+            token_status=token_status,
+        )
+        slot = next(
+            (
+                s
+                for s in free.values()
+                if _is_bound(
+                    view,
+                    fmt,
+                    (s.did, did_key_from_public_key(s.key.public_key)),
+                    s.key.public_key,
+                )
+            ),
+            None,
+        )
+        if slot is None:
+            raise _not_bound()
+        del free[slot.index]
+        described = _describe(
+            credential,
+            view,
+            fmt,
+            now=now,
+            configuration_id=configuration_id,
+            issuer_url=issuer_url,
+        )
+        claims = _claims_without_binding(view)
+        if first is None:
+            first, first_claims = described, claims
+        elif (described.issuer, described.types, described.vct) != (
+            first.issuer,
+            first.types,
+            first.vct,
+        ) or claims != first_claims:
+            raise _rejected("batch_inconsistent", "the copies of one batch differ in their claims")
+        copies.append(CredentialCopy(slot.index, described.credential))
+    if first is None:
+        raise _rejected("batch_inconsistent", "the batch holds no credential")
+    copies.sort(key=lambda c: c.slot)
+    return replace(first, credential=copies[0].credential, copies=tuple(copies))
+
+
+def _claims_without_binding(view: Mapping[str, Any]) -> dict[str, Any]:
+    """What must be equal across the copies of a batch: the claims, without the per-copy
+    holder binding, status entry and identifiers."""
+    out = {
+        k: v
+        for k, v in view.items()
+        if k not in ("cnf", "status", "credentialStatus", "id", "jti", "iat", "nbf", "exp")
+        and k not in ("validFrom", "validUntil")
+    }
+    subject = out.get("credentialSubject")
+    if isinstance(subject, Mapping):
+        out["credentialSubject"] = {k: v for k, v in subject.items() if k != "id"}
+    return out
 
 
 def check_held(

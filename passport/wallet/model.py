@@ -18,9 +18,11 @@ from passport.keys import KeyType, PrivateKey
 __all__ = [
     "WALLET_DOCUMENT_VERSION",
     "AuthenticatorRecord",
+    "CredentialCopy",
     "Disclosure",
     "HeldCredential",
     "HistoryEntry",
+    "SlotKey",
     "WalletState",
     "new_wallet",
 ]
@@ -35,6 +37,75 @@ def _damaged(message: str) -> MalformedError:
         f"The wallet document is not readable ({message}); restore it from a backup "
         "(`wallet import FILE`).",
     )
+
+
+@dataclass(frozen=True)
+class SlotKey:
+    """One one-time holder key of the wallet's pool (docs/unlinkability.md).
+
+    Copy ``i`` of every batch-issued credential is bound to slot ``i``'s key, so that the
+    credentials of one presentation share one holder key. ``used_by`` lists the verifiers
+    (client_id) the slot was shown to: a slot with an entry is used.
+    """
+
+    index: int
+    key: PrivateKey = field(repr=False)
+    created_at: str
+    used_by: tuple[str, ...] = ()
+
+    @property
+    def used(self) -> bool:
+        return bool(self.used_by)
+
+    @property
+    def did(self) -> str:
+        """The slot key's did:jwk (vc+sd-jwt copies name it as ``credentialSubject.id``)."""
+        from passport.did.jwk import did_jwk_from_public_key
+
+        return did_jwk_from_public_key(self.key.public_key)
+
+    @property
+    def kid(self) -> str:
+        return f"{self.did}#0"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "key": self.key.to_jwk(),
+            "created_at": self.created_at,
+            "used_by": list(self.used_by),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SlotKey:
+        try:
+            return cls(
+                index=int(data["index"]),
+                key=PrivateKey.from_jwk(data["key"]),
+                created_at=str(data["created_at"]),
+                used_by=tuple(str(u) for u in data.get("used_by", ())),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _damaged(f"a holder key slot: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class CredentialCopy:
+    """One copy of a batch-issued credential: the slot whose key it is bound to, and the
+    credential as issued."""
+
+    slot: int
+    credential: str | dict[str, Any] = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"slot": self.slot, "credential": self.credential}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CredentialCopy:
+        cred = data["credential"]
+        if not isinstance(cred, (str, dict)):
+            raise TypeError("a copy's credential must be a string or an object")
+        return cls(int(data["slot"]), cred)
 
 
 @dataclass(frozen=True)
@@ -59,6 +130,18 @@ class HeldCredential:
     issuer_url: str | None
     status: str = "valid"
     status_checked_at: str | None = None
+    #: batch issuance: every copy and its slot (``credential`` is the first copy); empty
+    #: for a credential issued once, bound to the holder's did:key
+    copies: tuple[CredentialCopy, ...] = ()
+    #: what ``wallet refresh`` needs to ask the issuer for a new batch (refresh token, ...)
+    refresh: Mapping[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def is_batch(self) -> bool:
+        return bool(self.copies)
+
+    def copy_at(self, slot: int) -> CredentialCopy | None:
+        return next((c for c in self.copies if c.slot == slot), None)
 
     @property
     def display_type(self) -> str:
@@ -83,6 +166,8 @@ class HeldCredential:
             "issuer_url": self.issuer_url,
             "status": self.status,
             "status_checked_at": self.status_checked_at,
+            "copies": [c.to_dict() for c in self.copies],
+            "refresh": dict(self.refresh) if self.refresh is not None else None,
         }
 
     @classmethod
@@ -105,6 +190,10 @@ class HeldCredential:
                 issuer_url=data.get("issuer_url"),
                 status=str(data.get("status", "unknown")),
                 status_checked_at=data.get("status_checked_at"),
+                copies=tuple(CredentialCopy.from_dict(c) for c in data.get("copies") or ()),
+                refresh=dict(refresh)
+                if isinstance(refresh := data.get("refresh"), Mapping)
+                else None,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise _damaged(f"a credential record: {exc}") from exc
@@ -230,6 +319,7 @@ class WalletState:
     credentials: tuple[HeldCredential, ...] = ()
     authenticators: tuple[AuthenticatorRecord, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
+    slots: tuple[SlotKey, ...] = ()
 
     @property
     def did(self) -> str:
@@ -263,6 +353,18 @@ class WalletState:
     def with_history(self, entry: HistoryEntry) -> WalletState:
         return replace(self, history=(*self.history, entry))
 
+    def slot(self, index: int) -> SlotKey | None:
+        return next((s for s in self.slots if s.index == index), None)
+
+    def with_slot(self, slot: SlotKey) -> WalletState:
+        others = tuple(s for s in self.slots if s.index != slot.index)
+        return replace(self, slots=tuple(sorted((*others, slot), key=lambda s: s.index)))
+
+    def unused_copies(self, held: HeldCredential) -> int:
+        """How many copies of ``held`` are bound to a slot no verifier has seen."""
+        used = {s.index for s in self.slots if s.used}
+        return sum(1 for c in held.copies if c.slot not in used)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": _KIND,
@@ -272,6 +374,7 @@ class WalletState:
             "credentials": [c.to_dict() for c in self.credentials],
             "authenticators": [a.to_dict() for a in self.authenticators],
             "history": [h.to_dict() for h in self.history],
+            "slots": [s.to_dict() for s in self.slots],
         }
 
     @classmethod
@@ -290,6 +393,7 @@ class WalletState:
                     AuthenticatorRecord.from_dict(a) for a in data["authenticators"]
                 ),
                 history=tuple(HistoryEntry.from_dict(h) for h in data["history"]),
+                slots=tuple(SlotKey.from_dict(s) for s in data.get("slots") or ()),
             )
         except (KeyError, TypeError) as exc:
             raise _damaged(str(exc)) from exc

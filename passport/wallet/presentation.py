@@ -19,6 +19,11 @@ the object keyed by credential query id):
   Integrity ``eddsa-rdfc-2022`` proof for ``authentication`` (``challenge`` = nonce,
   ``domain`` = client_id); see docs/fido-presentation.md.
 
+With a ``slot`` (batch issuance, docs/unlinkability.md) every batch credential is shown as its
+copy bound to the slot's one-time key, which signs its KB-JWT; a FIDO presentation then
+carries a second proof (a proof set) by the slot key's did:jwk, so the verifier sees the
+did:key of the FIDO binding and the slot key bound together.
+
 Error codes: ``authenticator_missing`` (ConfigurationError: the FIDO credential's
 authenticator is not in this wallet), plus the SD-JWT holder's and the authenticator's.
 """
@@ -38,7 +43,7 @@ from passport.wallet.credentials import (
     FORMAT_VC_SD_JWT,
     claims_view,
 )
-from passport.wallet.model import AuthenticatorRecord, HeldCredential, WalletState
+from passport.wallet.model import AuthenticatorRecord, HeldCredential, SlotKey, WalletState
 
 __all__ = [
     "FIDO_BINDING_TYPE",
@@ -131,15 +136,29 @@ def _sd_path(path: ClaimPath) -> str:
 
 
 def _sd_jwt_presentation(
-    item: ConsentItem, state: WalletState, nonce: str, client_id: str, now: datetime
+    item: ConsentItem,
+    state: WalletState,
+    nonce: str,
+    client_id: str,
+    now: datetime,
+    slot: SlotKey | None,
 ) -> str:
     from passport.sdjwt.holder import present
 
-    assert isinstance(item.credential.credential, str)
+    credential, key = item.credential.credential, state.holder_key
+    if item.credential.is_batch:
+        copy = item.credential.copy_at(slot.index) if slot is not None else None
+        if slot is None or copy is None:
+            raise ConfigurationError(
+                "presentation_unsupported",
+                "No copy of this credential is bound to the key chosen for this presentation.",
+            )
+        credential, key = copy.credential, slot.key
+    assert isinstance(credential, str)
     return present(
-        item.credential.credential,
+        credential,
         disclose=[_sd_path(path) for path, _ in item.claims],
-        holder_key=state.holder_key,
+        holder_key=key,
         nonce=nonce,
         aud=client_id,
         now=now,
@@ -153,6 +172,7 @@ def _fido_presentation(
     client_id: str,
     now: datetime,
     authenticate: Authenticate,
+    slot: SlotKey | None = None,
 ) -> tuple[dict[str, Any], AuthenticatorRecord]:
     from passport.fido.presentation import (
         presentation_origin,
@@ -189,6 +209,10 @@ def _fido_presentation(
         nonce=nonce,
         client_id=client_id,
     )
+    if slot is not None:
+        from passport.fido.presentation import add_holder_key_proof
+
+        signed = add_holder_key_proof(signed, slot.key, slot.kid, nonce=nonce, client_id=client_id)
     return signed, advanced
 
 
@@ -200,17 +224,19 @@ def build_vp_token(
     client_id: str,
     now: datetime,
     authenticate: Authenticate,
+    slot: SlotKey | None = None,
 ) -> tuple[dict[str, list[str | dict[str, Any]]], WalletState]:
-    """The ``vp_token`` object for ``plan`` and the state with any FIDO counter advanced."""
+    """The ``vp_token`` object for ``plan`` and the state with any FIDO counter advanced;
+    batch credentials are shown as their copies of ``slot``."""
     token: dict[str, list[str | dict[str, Any]]] = {}
     for item in plan.items:
         fmt = item.credential.format
         if fmt in (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT):
             token.setdefault(item.query_id, []).append(
-                _sd_jwt_presentation(item, state, nonce, client_id, now)
+                _sd_jwt_presentation(item, state, nonce, client_id, now, slot)
             )
         elif item.is_fido_binding:
-            vp, record = _fido_presentation(item, state, nonce, client_id, now, authenticate)
+            vp, record = _fido_presentation(item, state, nonce, client_id, now, authenticate, slot)
             state = state.with_authenticator(record)
             token.setdefault(item.query_id, []).append(vp)
         else:

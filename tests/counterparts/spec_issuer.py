@@ -8,6 +8,14 @@ endpoint with ``tx_code`` (6), nonce endpoint (7), credential endpoint with a ``
 The SD-JWT is built here with RFC 9901 section 4.2: each claim a Disclosure
 ``[salt, name, value]``, its SHA-256 digest in ``_sd``. A ``status.status_list`` reference
 points at a Token Status List (``statuslist+jwt``, 1 bit per token, DEFLATE + base64url).
+
+Batch issuance (OpenID4VCI 1.0 sections 8.2 and 12.2.4), with ``batch_size``: the metadata
+advertises ``batch_credential_issuance: {"batch_size": N}``; a Credential Request may carry up
+to N ``jwt`` proofs in ``proofs``, all over one ``c_nonce``, each by its own key; the response's
+``credentials`` holds one credential per proof (each with its own salts and status index,
+``cnf.jwk`` = that proof's key). More proofs than N: ``invalid_proof``. With
+``refresh_tokens`` the Token Response carries a ``refresh_token`` (RFC 6749 section 6) that the
+token endpoint trades for a new access token (``grant_type=refresh_token``).
 """
 
 from __future__ import annotations
@@ -60,6 +68,11 @@ class SpecIssuer:
     # proof's, and answer the did:web document request with another HTTP status
     bind_to: dict[str, Any] | None = None
     did_document_status: int = 200
+    batch_size: int | None = None
+    refresh_tokens: bool = False
+    refresh: dict[str, str] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    used_indexes: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.key = Ed25519Key()
@@ -106,7 +119,13 @@ class SpecIssuer:
         return "openid-credential-offer://?credential_offer=" + quote(json.dumps(body), safe="")
 
     def metadata(self) -> dict[str, Any]:
+        batch = (
+            {}
+            if self.batch_size is None
+            else {"batch_credential_issuance": {"batch_size": self.batch_size}}
+        )
         return {
+            **batch,
             "credential_issuer": self.base,
             "credential_endpoint": f"{self.base}/credential",
             "nonce_endpoint": f"{self.base}/nonce",
@@ -149,8 +168,14 @@ class SpecIssuer:
             disclosures.append(disclosure)
             digests.append(b64u(hashlib.sha256(disclosure.encode()).digest()))
         now = int(time.time())
-        index = self.next_index
-        self.next_index += 1
+        if self.batch_size is None:
+            index = self.next_index
+            self.next_index += 1
+        else:  # every copy its own random index (herd privacy), never one seen before
+            index = secrets.randbelow(120)
+            while index in self.used_indexes:
+                index = secrets.randbelow(120)
+        self.used_indexes.add(index)
         payload = {
             "iss": self.did,
             "iat": now,
@@ -238,7 +263,16 @@ class SpecIssuer:
                 path = urlsplit(self.path).path
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length).decode()
-                if path == "/token":
+                if path == "/token" and "grant_type=refresh_token" in raw:
+                    form = {k: v[0] for k, v in parse_qs(raw).items()}
+                    code = issuer.refresh.get(form.get("refresh_token", ""))
+                    if code is None:
+                        self._send(400, {"error": "invalid_grant"})
+                        return
+                    token = secrets.token_urlsafe(16)
+                    issuer.tokens[token] = code
+                    self._send(200, {"access_token": token, "token_type": "Bearer"})
+                elif path == "/token":
                     form = {k: v[0] for k, v in parse_qs(raw).items()}
                     offer = issuer.offers.get(form.get("pre-authorized_code", ""))
                     if offer is None or offer.used or offer.expires < time.time():
@@ -258,9 +292,12 @@ class SpecIssuer:
                     offer.used = True
                     token = secrets.token_urlsafe(16)
                     issuer.tokens[token] = offer.code
-                    self._send(
-                        200, {"access_token": token, "token_type": "Bearer", "expires_in": 300}
-                    )
+                    answer = {"access_token": token, "token_type": "Bearer", "expires_in": 300}
+                    if issuer.refresh_tokens:
+                        refresh = secrets.token_urlsafe(16)
+                        issuer.refresh[refresh] = offer.code
+                        answer["refresh_token"] = refresh
+                    self._send(200, answer)
                 elif path == "/nonce":
                     nonce = secrets.token_urlsafe(12)
                     issuer.nonces.add(nonce)
@@ -271,13 +308,27 @@ class SpecIssuer:
                         self._send(401, {"error": "invalid_token"})
                         return
                     body = json.loads(raw)
+                    issuer.requests.append(body)
                     try:
-                        jwk = issuer._proof_key(body["proofs"]["jwt"][0], issuer.nonces)
+                        proofs = body["proofs"]["jwt"]
+                        limit = issuer.batch_size or 1
+                        if not isinstance(proofs, list) or not 1 <= len(proofs) <= limit:
+                            raise ValueError(f"between 1 and {limit} proofs are accepted")
+                        nonces = {
+                            json.loads(b64u_decode(p.split(".")[1])).get("nonce") for p in proofs
+                        }
+                        if len(nonces) != 1:
+                            raise ValueError("the proofs of one request share one c_nonce")
+                        jwks = [issuer._proof_key(p, issuer.nonces) for p in proofs]
+                        if len({json.dumps(j, sort_keys=True) for j in jwks}) != len(jwks):
+                            raise ValueError("each proof of a batch needs its own key")
                     except Exception as exc:  # noqa: BLE001
                         self._send(400, {"error": "invalid_proof", "error_description": str(exc)})
                         return
                     del issuer.tokens[auth[7:]]
-                    self._send(200, {"credentials": [{"credential": issuer.sd_jwt(jwk)}]})
+                    issued = [{"credential": issuer.sd_jwt(jwk)} for jwk in jwks]
+                    issued.reverse()  # the order of the response is not the order of the proofs
+                    self._send(200, {"credentials": issued})
                 else:
                     self._send(404, {"error": "not_found"})
 
