@@ -276,7 +276,8 @@ class IssuedCredential(Base):
     """A credential the bank issued: who, what, where its status lives, how it is anchored.
 
     ``UNIQUE(status_group, status_index)`` is what keeps status indexes distinct under any
-    concurrency. The secured credential itself is not kept (only its SHA-256 ``digest``, the
+    concurrency. The copies of a batch are one row each (own index, digest, leaf), tied by
+    ``batch_id``. The secured credential itself is not kept (only its SHA-256 ``digest``, the
     per-credential Merkle ``leaf_salt`` and ``leaf``), so a database leak reveals no
     credential content beyond the customer tables.
     """
@@ -289,6 +290,9 @@ class IssuedCredential(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     credential_id: Mapped[str] = mapped_column(String(100), unique=True)
+    # The copies of one batch issuance (OpenID4VCI section 8.2 ``proofs``) share the
+    # credential id of the first copy here; a status change applies to all of them.
+    batch_id: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
     customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     offer_pk: Mapped[str | None] = mapped_column(ForeignKey("offers.id"))
     credential_type: Mapped[str] = mapped_column(String(64))

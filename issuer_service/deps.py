@@ -82,6 +82,7 @@ def build_context(
         "nonce_ttl": timedelta(seconds=settings.nonce_ttl_seconds),
         "max_tx_code_attempts": settings.tx_code_max_attempts,
         "tx_code_length": settings.tx_code_length,
+        "batch_size": settings.batch_size,
     }
     if clock is not None:
         kwargs["clock"] = clock

@@ -8,7 +8,11 @@ access token, a fresh ``c_nonce`` and a key proof by the same holder key get bac
 credential already issued (no second credential, no second status index). Another key is
 refused (``credential_already_issued``): a stolen token buys nothing.
 
-To answer that, the issued credential is kept sealed (XSalsa20-Poly1305 under a key derived
+A batch (section 8.2 ``proofs``: one copy per key proof) is redelivered as a whole: the retry
+must carry proofs by the same set of holder keys (in any order), and gets back every copy,
+each still bound to its own key.
+
+To answer that, the issued credential (or the batch's copies) is kept sealed (XSalsa20-Poly1305 under a key derived
 from the issuer's data key) in ``credential_deliveries`` until the access token expires;
 ``purge_expired`` deletes it afterwards.
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +35,16 @@ from sqlalchemy.orm import Session
 from issuer_service.db import CredentialDelivery
 from passport.exchange.oid4vci import Oid4vciError
 
-__all__ = ["remember", "replay"]
+__all__ = ["Delivery", "holder_set", "remember", "replay"]
+
+#: What was delivered: the credentials (one per copy, in the order of the proofs) and the ids
+#: of their records.
+Delivery = tuple[list[str | dict[str, Any]], list[str]]
+
+
+def holder_set(holder_dids: Sequence[str]) -> str:
+    """The holders of one delivery as stored: the DID, or the sorted DIDs of a batch's keys."""
+    return "\n".join(sorted(set(holder_dids)))
 
 
 def _box(data_key: bytes) -> nacl.secret.SecretBox:
@@ -43,16 +57,20 @@ def remember(
     data_key: bytes,
     *,
     offer_pk: str,
-    holder_did: str,
-    credential: str | dict[str, Any],
+    holder_dids: Sequence[str],
+    credentials: Sequence[str | dict[str, Any]],
+    record_ids: Sequence[str],
     until: datetime,
 ) -> None:
-    """Keep ``credential`` sealed for a retry of the same offer until ``until``."""
-    plain = json.dumps({"credential": credential}, separators=(",", ":")).encode()
+    """Keep ``credentials`` (one, or a batch's copies) sealed for a retry of the same offer by
+    the same holder keys until ``until``."""
+    plain = json.dumps(
+        {"credentials": list(credentials), "records": list(record_ids)}, separators=(",", ":")
+    ).encode()
     session.merge(
         CredentialDelivery(
             offer_pk=offer_pk,
-            holder_did=holder_did,
+            holder_did=holder_set(holder_dids),
             sealed=bytes(_box(data_key).encrypt(plain, nacl.utils.random(24))),
             expires_at=until,
         )
@@ -60,12 +78,18 @@ def remember(
 
 
 def replay(
-    session: Session, data_key: bytes, *, offer_pk: str, holder_did: str, now: datetime
-) -> str | dict[str, Any]:
-    """The credential issued for ``offer_pk``, for a retry by the same holder.
+    session: Session,
+    data_key: bytes,
+    *,
+    offer_pk: str,
+    holder_dids: Sequence[str],
+    now: datetime,
+) -> Delivery:
+    """The credentials issued for ``offer_pk`` and their record ids, for a retry by the same
+    holder keys.
 
-    Raises Oid4vciError ``credential_already_issued`` when it was issued to another holder
-    key, or is no longer kept.
+    Raises Oid4vciError ``credential_already_issued`` when they were issued to other holder
+    keys, or are no longer kept.
     """
     kept = session.get(CredentialDelivery, offer_pk)
     refused = Oid4vciError(
@@ -74,11 +98,11 @@ def replay(
         "has closed; ask the bank for a new offer.",
         error="invalid_credential_request",
     )
-    if kept is None or kept.holder_did != holder_did or now >= kept.expires_at:
+    if kept is None or kept.holder_did != holder_set(holder_dids) or now >= kept.expires_at:
         raise refused
     try:
         plain = _box(data_key).decrypt(kept.sealed)
     except nacl.exceptions.CryptoError:
         raise refused from None
-    credential: str | dict[str, Any] = json.loads(plain)["credential"]
-    return credential
+    data = json.loads(plain)
+    return list(data["credentials"]), [str(r) for r in data["records"]]

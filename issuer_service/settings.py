@@ -23,6 +23,7 @@ A configuration directory (``issuer init`` writes it; default ``.passport/issuer
       "offer_ttl_seconds": 900, "tx_code_length": 6, "tx_code_max_attempts": 5,
       "access_token_ttl_seconds": 300, "nonce_ttl_seconds": 300,
       "statement_months": 6,
+      "batch_size": 10,                                  (most copies a credential request gets)
       "anchor_interval_seconds": 10,
       "max_body_bytes": 65536, "max_json_depth": 32,    (every request's limits)
       "did_web_allow_loopback": false                    (did:web on 127.0.0.1: tests, demos)
@@ -109,6 +110,7 @@ class IssuerSettings:
     access_token_ttl_seconds: int = 300
     nonce_ttl_seconds: int = 300
     statement_months: int = 6
+    batch_size: int = 10
     anchor_interval_seconds: float = 10.0
     max_body_bytes: int = 64 * 1024
     max_json_depth: int = 32
@@ -184,6 +186,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "access_token_ttl_seconds": (int,),
     "nonce_ttl_seconds": (int,),
     "statement_months": (int,),
+    "batch_size": (int,),
     "anchor_interval_seconds": (int, float),
     "max_body_bytes": (int,),
     "max_json_depth": (int,),
@@ -236,6 +239,7 @@ def load_settings(config_dir: Path | str, *, passphrase: str | None = None) -> I
         "offer_ttl_seconds",
         "max_body_bytes",
         "max_json_depth",
+        "batch_size",
     ):
         if name in kwargs and kwargs[name] < 1:
             raise _malformed(path, f"{name} must be at least 1")

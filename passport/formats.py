@@ -15,11 +15,20 @@ from __future__ import annotations
 import enum
 from typing import Final
 
-__all__ = ["FORMAT_DFP_OFFLINE", "FORMAT_LDP_VC", "FORMAT_VC_SD_JWT", "SHORT_NAMES", "Format"]
+__all__ = [
+    "FORMAT_DC_SD_JWT",
+    "FORMAT_DFP_OFFLINE",
+    "FORMAT_LDP_VC",
+    "FORMAT_VC_SD_JWT",
+    "SHORT_NAMES",
+    "Format",
+]
 
 #: OpenID4VCI 1.0 format identifiers (Appendix A).
 FORMAT_VC_SD_JWT: Final = "vc+sd-jwt"
 FORMAT_LDP_VC: Final = "ldp_vc"
+#: IETF SD-JWT VC (``vct``, flat claims, ``cnf.jwk``): its JWT ``typ`` and OpenID4VCI format.
+FORMAT_DC_SD_JWT: Final = "dc+sd-jwt"
 #: The project's own OpenID4VCI format identifier of the offline QR credential (a CWT in a
 #: COSE_Sign1, ``docs/offline-format.md`` section 12). Not a ``Format`` member: it is not a
 #: W3C securing format and ``passport.securing`` does not produce it.
@@ -30,6 +39,7 @@ _SHORT: Final = {
     "eddsa-rdfc-2022": "di-rdfc",
     "eddsa-jcs-2022": "di-jcs",
     "Ed25519Signature2020": "ldp-v1",
+    "dc+sd-jwt": "dc-sd-jwt",
 }
 
 
@@ -38,6 +48,9 @@ class Format(enum.StrEnum):
     DI_RDFC = "eddsa-rdfc-2022"
     DI_JCS = "eddsa-jcs-2022"
     LDP_V1 = "Ed25519Signature2020"
+    #: IETF SD-JWT VC: verified by ``passport.verify``; issued by the bank from a VC's claims
+    #: (``passport.credentials.sd_jwt_vc``), not by ``passport.securing.issue``.
+    DC_SD_JWT = "dc+sd-jwt"
 
     @property
     def short(self) -> str:
@@ -47,8 +60,10 @@ class Format(enum.StrEnum):
 
     @property
     def oid4vci(self) -> str:
-        """The OpenID4VCI format identifier: ``vc+sd-jwt``, else ``ldp_vc``."""
-        return FORMAT_VC_SD_JWT if self is Format.SD_JWT else FORMAT_LDP_VC
+        """The OpenID4VCI format identifier: ``vc+sd-jwt``, ``dc+sd-jwt``, else ``ldp_vc``."""
+        if self is Format.SD_JWT:
+            return FORMAT_VC_SD_JWT
+        return FORMAT_DC_SD_JWT if self is Format.DC_SD_JWT else FORMAT_LDP_VC
 
     @classmethod
     def _missing_(cls, value: object) -> Format | None:
@@ -58,5 +73,6 @@ class Format(enum.StrEnum):
         return None
 
 
-#: The short names, in order (the CLI's ``--format`` choices).
-SHORT_NAMES: Final = tuple(f.short for f in Format)
+#: The short names of the formats ``passport.securing.issue`` secures a VC document in, in
+#: order (the CLI's ``--format`` choices).
+SHORT_NAMES: Final = tuple(f.short for f in Format if f is not Format.DC_SD_JWT)

@@ -24,13 +24,13 @@ from passport.bank import (
     StatementFigures,
     statement_figures,
 )
-from passport.credentials.types import issued_types, offline_types
+from passport.credentials.types import issued_types, offline_types, sd_jwt_vc_types
 from passport.errors import (
     ConfigurationError,
     MalformedError,
     VerdictError,
 )
-from passport.formats import FORMAT_DFP_OFFLINE
+from passport.formats import FORMAT_DC_SD_JWT, FORMAT_DFP_OFFLINE
 from passport.keys import KeyType, PrivateKey
 from passport.ports import Clock, SystemClock
 from passport.status.bitstring import MIN_ENTRIES, Purpose
@@ -55,7 +55,8 @@ class CredentialConfiguration:
 
 #: The configurations, keyed by id (the ids of
 #: ``passport.exchange.oid4vci.passport_credential_configurations``): the three W3C ones,
-#: then the offline QR forms, whose ``credential_type`` is the type whose claims they carry.
+#: then the offline QR forms and the SD-JWT VC forms (``<type>-dc``), whose
+#: ``credential_type`` is the type whose claims they carry.
 CONFIGURATIONS: Final[Mapping[str, CredentialConfiguration]] = {
     **{
         t.name: CredentialConfiguration(t.name, t.name, t.format.oid4vci, t.validity)
@@ -65,7 +66,14 @@ CONFIGURATIONS: Final[Mapping[str, CredentialConfiguration]] = {
         o.name: CredentialConfiguration(o.name, o.source, FORMAT_DFP_OFFLINE, o.validity)
         for o in offline_types()
     },
+    **{
+        d.name: CredentialConfiguration(d.name, d.source, FORMAT_DC_SD_JWT, d.validity)
+        for d in sd_jwt_vc_types()
+    },
 }
+#: OpenID4VCI 1.0 section 12.2.4 ``batch_credential_issuance.batch_size``: the default most
+#: copies (key proofs) one Credential Request may ask for.
+DEFAULT_BATCH_SIZE: Final = 10
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ class IssuerContext:
     max_tx_code_attempts: int = 5
     tx_code_length: int = 6
     proof_max_age: int = 300
+    batch_size: int = DEFAULT_BATCH_SIZE
     validity: Mapping[str, timedelta] = field(
         default_factory=lambda: {k: v.validity for k, v in CONFIGURATIONS.items()}
     )
@@ -122,6 +131,8 @@ class IssuerContext:
             0 < self.status_list_capacity <= self.status_list_size
         ):
             problem = "status_list_capacity must be between 1 and status_list_size"
+        elif not 1 <= self.batch_size <= 100:
+            problem = "batch_size must be between 1 and 100"
         elif not self.credential_issuer.startswith(("https://", "http://")):
             problem = "credential_issuer must be an http(s) URL"
         if problem:

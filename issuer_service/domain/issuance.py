@@ -1,13 +1,19 @@
 """Issuance: the credential endpoint's flow and ``issue_to_holder`` (the same without the
 protocol): status slot, build, sign, record, audit.
+
+Batch issuance (OpenID4VCI 1.0 section 8.2 ``proofs``, metadata ``batch_credential_issuance``):
+a request with N key proofs (1..``ctx.batch_size``, one c_nonce, N different keys) gets N
+copies of the credential, each bound to its proof's key, each with its own salts, random
+status index, credential id, digest and Merkle leaf; the records share a ``batch_id`` so that
+a status change applies to every copy (``issuer_service.domain.status``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -67,10 +73,11 @@ from passport.errors import (
 from passport.exchange.oid4vci import (
     FORMAT_VC_SD_JWT,
     CredentialRequest,
+    HolderKey,
     Oid4vciError,
-    verify_proof_jwt,
+    verify_proof_jwts,
 )
-from passport.formats import FORMAT_DFP_OFFLINE
+from passport.formats import FORMAT_DC_SD_JWT, FORMAT_DFP_OFFLINE
 from passport.ports import Resolver
 
 
@@ -91,6 +98,15 @@ class IssuanceResult:
     digest: str
     issued_at: datetime
     valid_until: datetime
+    #: The credential id every copy of a batch shares for status changes (None: no batch).
+    batch_id: str | None = None
+    #: The other copies of a batch, in the order of their key proofs.
+    more: tuple[IssuanceResult, ...] = ()
+
+    @property
+    def copies(self) -> tuple[IssuanceResult, ...]:
+        """Every copy issued by one request: this one first."""
+        return (self, *self.more)
 
 
 # --- issuance -----------------------------------------------------------------------------
@@ -164,12 +180,25 @@ def _secure(
     now: datetime,
 ) -> tuple[str | dict[str, Any], bytes]:
     """Sign ``unsigned`` through ``passport.securing.issue`` (SD-JWT bound to the wallet's
-    proof key, or Data Integrity eddsa-rdfc-2022); returns the secured credential and the
+    proof key, IETF SD-JWT VC ``dc+sd-jwt`` bound to it, or Data Integrity eddsa-rdfc-2022); returns the secured credential and the
     bytes its digest covers (the compact SD-JWT, or the JCS bytes of the signed document)."""
     from passport import securing
     from passport.di.jcs import canonicalize
     from passport.formats import Format
 
+    if configuration.format == FORMAT_DC_SD_JWT:
+        from passport.credentials.sd_jwt_vc import issue_sd_jwt_vc
+        from passport.credentials.types import vct_url
+
+        text = issue_sd_jwt_vc(
+            unsigned,
+            ctx.signing_key,
+            kid=ctx.verification_method,
+            vct=vct_url(ctx.credential_issuer, configuration.credential_type),
+            holder_jwk=holder_jwk,
+            now=now,
+        )
+        return text, text.encode("ascii")
     sd_jwt = configuration.format == FORMAT_VC_SD_JWT
     secured = securing.issue(
         unsigned,
@@ -239,88 +268,147 @@ def _issue(
     build_fido: Callable[[list[dict[str, Any]], datetime, datetime, str], dict[str, Any]]
     | None = None,
 ) -> IssuanceResult:
-    now = ctx.now()
-    record = _reserve_slot(
+    return _issue_copies(
         session,
         ctx,
         customer=customer,
         configuration=configuration,
-        holder_did=holder_did,
+        holders=((holder_did, holder_jwk),),
         offer=offer,
-        now=now,
-    )
-    status = _status_entries(ctx, record.status_group, record.status_index)
-    common: dict[str, Any] = {
-        "issuer": ctx.issuer_did,
-        "holder": holder_did,
-        "status": status,
-        "valid_from": now,
-        "valid_until": record.valid_until,
-        "credential_id": record.credential_id,
-    }
-    if configuration.credential_type == KYC:
-        unsigned = build_kyc_credential(**common, **kyc_builder_args(_customer_facts(customer)))
-    elif configuration.credential_type == BANK_STATEMENT:
-        account = _account(session, customer, account_id)
-        figures = statement_for_account(ctx, account)
-        unsigned = build_bank_statement_credential(
-            **common,
-            **bank_statement_builder_args(
-                account_holder_name=customer.legal_name,
-                bank_name=ctx.bank_name,
-                account_number=account.masked_number,
-                figures=figures,
-                units_per_usd=ctx.units_per_usd,
-                bank_identifier=ctx.bank_identifier,
-            ),
-        )
-    else:
-        if build_fido is None:
-            raise Oid4vciError(
-                "fido_registration_required",
-                "A FidoKeyBindingCredential is issued after a WebAuthn registration; use the "
-                "FIDO enrollment endpoints.",
-                error="invalid_credential_request",
-            )
-        unsigned = build_fido(status, now, record.valid_until, record.credential_id)
-    secured: str | dict[str, Any]
-    if configuration.format == FORMAT_DFP_OFFLINE:
-        secured, covered = _secure_offline(
-            ctx, unsigned, customer, status, holder_jwk, now, record.valid_until
-        )
-    else:
-        secured, covered = _secure(ctx, unsigned, configuration, holder_jwk, now)
-    digest = hashlib.sha256(covered).digest()
-    salt = new_salt()
-    record.digest = digest.hex()
-    record.leaf_salt = salt
-    record.leaf = leaf_from_digest(digest, salt)
-    audit(
-        session,
-        ctx,
-        "credential_issued",
-        f"credential:{record.credential_id}",
+        account_id=account_id,
         actor=actor,
-        customer_id=customer.customer_id,
-        configuration_id=configuration.id,
-        holder_did=holder_did,
-        status_group=record.status_group,
-        status_index=record.status_index,
-        offer_id=offer.id if offer else None,
+        build_fido=build_fido,
     )
+
+
+def _builder(
+    session: Session,
+    ctx: IssuerContext,
+    configuration: CredentialConfiguration,
+    customer: Customer,
+    account_id: int | None,
+    build_fido: Callable[[list[dict[str, Any]], datetime, datetime, str], dict[str, Any]]
+    | None,
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The builder of one copy's unsigned credential from its common arguments; the bank's
+    facts (customer, statement figures) are read once for all copies."""
+    if configuration.credential_type == KYC:
+        kyc = kyc_builder_args(_customer_facts(customer))
+        return lambda common: build_kyc_credential(**common, **kyc)
+    if configuration.credential_type == BANK_STATEMENT:
+        account = _account(session, customer, account_id)
+        statement = bank_statement_builder_args(
+            account_holder_name=customer.legal_name,
+            bank_name=ctx.bank_name,
+            account_number=account.masked_number,
+            figures=statement_for_account(ctx, account),
+            units_per_usd=ctx.units_per_usd,
+            bank_identifier=ctx.bank_identifier,
+        )
+        return lambda common: build_bank_statement_credential(**common, **statement)
+    if build_fido is None:
+        raise Oid4vciError(
+            "fido_registration_required",
+            "A FidoKeyBindingCredential is issued after a WebAuthn registration; use the "
+            "FIDO enrollment endpoints.",
+            error="invalid_credential_request",
+        )
+    fido = build_fido
+    return lambda common: fido(
+        common["status"], common["valid_from"], common["valid_until"], common["credential_id"]
+    )
+
+
+def _issue_copies(
+    session: Session,
+    ctx: IssuerContext,
+    *,
+    customer: Customer,
+    configuration: CredentialConfiguration,
+    holders: Sequence[tuple[str, Mapping[str, Any] | None]],
+    offer: Offer | None,
+    account_id: int | None,
+    actor: str,
+    build_fido: Callable[[list[dict[str, Any]], datetime, datetime, str], dict[str, Any]]
+    | None = None,
+) -> IssuanceResult:
+    """One copy per ``(holder_did, holder_jwk)``: each its own status slot, credential id,
+    salts, signature, digest and leaf; two or more copies share a ``batch_id``."""
+    now = ctx.now()
+    build = _builder(session, ctx, configuration, customer, account_id, build_fido)
+    results: list[IssuanceResult] = []
+    batch_id: str | None = None
+    for holder_did, holder_jwk in holders:
+        record = _reserve_slot(
+            session,
+            ctx,
+            customer=customer,
+            configuration=configuration,
+            holder_did=holder_did,
+            offer=offer,
+            now=now,
+        )
+        if len(holders) > 1:
+            batch_id = batch_id or record.credential_id
+            record.batch_id = batch_id
+        status = _status_entries(ctx, record.status_group, record.status_index)
+        unsigned = build(
+            {
+                "issuer": ctx.issuer_did,
+                "holder": holder_did,
+                "status": status,
+                "valid_from": now,
+                "valid_until": record.valid_until,
+                "credential_id": record.credential_id,
+            }
+        )
+        secured: str | dict[str, Any]
+        if configuration.format == FORMAT_DFP_OFFLINE:
+            secured, covered = _secure_offline(
+                ctx, unsigned, customer, status, holder_jwk, now, record.valid_until
+            )
+        else:
+            secured, covered = _secure(ctx, unsigned, configuration, holder_jwk, now)
+        digest = hashlib.sha256(covered).digest()
+        salt = new_salt()
+        record.digest = digest.hex()
+        record.leaf_salt = salt
+        record.leaf = leaf_from_digest(digest, salt)
+        audit(
+            session,
+            ctx,
+            "credential_issued",
+            f"credential:{record.credential_id}",
+            actor=actor,
+            customer_id=customer.customer_id,
+            configuration_id=configuration.id,
+            holder_did=holder_did,
+            status_group=record.status_group,
+            status_index=record.status_index,
+            offer_id=offer.id if offer else None,
+            batch_id=batch_id,
+        )
+        results.append(_result(record, secured, now))
+    return replace(results[0], more=tuple(results[1:]))
+
+
+def _result(
+    record: IssuedCredential, credential: str | dict[str, Any], issued_at: datetime
+) -> IssuanceResult:
     return IssuanceResult(
-        credential=secured,
+        credential=credential,
         credential_id=record.credential_id,
         record_id=record.id,
-        configuration_id=configuration.id,
-        format=configuration.format,
-        holder_did=holder_did,
+        configuration_id=record.configuration_id,
+        format=record.format,
+        holder_did=record.holder_did,
         status_group=record.status_group,
         status_index=record.status_index,
         status_list_ids=tuple(_list_id(record.status_group, p) for p in _PURPOSES),
         digest=record.digest,
-        issued_at=now,
+        issued_at=issued_at,
         valid_until=record.valid_until,
+        batch_id=record.batch_id,
     )
 
 
@@ -334,10 +422,13 @@ def issue_to_holder(
     holder_jwk: Mapping[str, Any] | None,
     account_id: int | None = None,
     actor: str = "library",
+    more_holders: Sequence[tuple[str, Mapping[str, Any] | None]] = (),
 ) -> IssuanceResult:
     """Issue a KYC or bank statement credential for ``customer_id`` to ``holder_did`` (whose
     key ``holder_jwk`` goes in ``cnf``) without the OpenID4VCI exchange: one transaction
     (status slot, build, sign, record, audit). Used by ``issue_credential`` and benchmarks.
+    ``more_holders`` (``(did, jwk)`` pairs) makes it a batch: one more copy for each, all
+    in ``result.copies``.
 
     Raises VerdictError ``customer_not_found``, ``account_not_found``; MalformedError
     ``credential_configuration_unknown``; Oid4vciError ``fido_registration_required``; the
@@ -347,13 +438,12 @@ def issue_to_holder(
     configuration = _configuration(configuration_id)
     with db.transaction() as session:
         customer = _customer(session, customer_id)
-        return _issue(
+        return _issue_copies(
             session,
             ctx,
             customer=customer,
             configuration=configuration,
-            holder_did=holder_did,
-            holder_jwk=holder_jwk,
+            holders=((holder_did, holder_jwk), *more_holders),
             offer=None,
             account_id=account_id,
             actor=actor,
@@ -374,13 +464,15 @@ def issue_credential(
     and unused, the configuration the one offered, the key proof valid with a live
     ``c_nonce`` (consumed in this transaction); then ``issue_to_holder``'s steps. All or
     nothing: on any error no nonce, token, status index or record is used up. A retry with
-    the same token and holder key while the token lives returns the credential already
+    the same token and holder key(s) while the token lives returns the credential(s) already
     issued (``issuer_service.redelivery``: a response lost on the way is not a lost offer).
+    Several proofs (up to ``ctx.batch_size``) make a batch: one copy per proof's key, in
+    ``result.copies``.
 
     Raises Oid4vciError ``access_token_invalid`` (invalid_token, 401),
-    ``credential_configuration_not_offered``, ``fido_registration_required``
-    (invalid_credential_request), the proof codes of ``verify_proof_jwt`` (invalid_proof,
-    invalid_nonce); the errors of ``issue_to_holder``.
+    ``credential_configuration_not_offered``, ``fido_registration_required``,
+    ``batch_size_exceeded`` (invalid_credential_request), the proof codes of
+    ``verify_proof_jwts`` (invalid_proof, invalid_nonce); the errors of ``issue_to_holder``.
     """
     now = ctx.now()
     with db.transaction() as session:
@@ -400,27 +492,30 @@ def issue_credential(
                 "FIDO enrollment endpoints with this access token.",
                 error="invalid_credential_request",
             )
-        if len(request.proof_jwts) != 1:
+        if len(request.proof_jwts) > ctx.batch_size:
             raise Oid4vciError(
-                "proof_missing", "Send exactly one key proof.", error="invalid_proof"
+                "batch_size_exceeded",
+                f"At most {ctx.batch_size} proof(s) per request are accepted.",
+                error="invalid_credential_request",
+                details={"batch_size": ctx.batch_size},
             )
-        holder = verify_proof_jwt(
-            request.proof_jwts[0],
+        holders: tuple[HolderKey, ...] = verify_proof_jwts(
+            request.proof_jwts,
             audience=ctx.credential_issuer,
             nonce=_nonce_consumer(session, now),
             now=now,
             resolver=resolver,
             max_age=ctx.proof_max_age,
         )
+        dids = [h.did for h in holders]
         if offer.state == "issued":
-            return _reissue(session, ctx, offer, holder.did, now)
-        result = _issue(
+            return _reissue(session, ctx, offer, dids, now)
+        result = _issue_copies(
             session,
             ctx,
             customer=offer.customer,
             configuration=configuration,
-            holder_did=holder.did,
-            holder_jwk=holder.jwk,
+            holders=[(h.did, h.jwk) for h in holders],
             offer=offer,
             account_id=offer.account_pk,
             actor=actor,
@@ -432,37 +527,32 @@ def issue_credential(
             session,
             ctx.data_key,
             offer_pk=offer.id,
-            holder_did=holder.did,
-            credential=result.credential,
+            holder_dids=dids,
+            credentials=[c.credential for c in result.copies],
+            record_ids=[c.record_id for c in result.copies],
             until=offer.token_expires_at,
         )
         return result
 
 
 def _reissue(
-    session: Session, ctx: IssuerContext, offer: Offer, holder_did: str, now: datetime
+    session: Session, ctx: IssuerContext, offer: Offer, holder_dids: Sequence[str], now: datetime
 ) -> IssuanceResult:
-    """The credential already issued for ``offer``, for a retry by the same holder."""
-    credential = redelivery.replay(
-        session, ctx.data_key, offer_pk=offer.id, holder_did=holder_did, now=now
+    """The credential(s) already issued for ``offer``, for a retry by the same holder key(s)."""
+    credentials, record_ids = redelivery.replay(
+        session, ctx.data_key, offer_pk=offer.id, holder_dids=holder_dids, now=now
     )
-    record = session.get(IssuedCredential, offer.credential_pk)
-    if record is None:  # pragma: no cover - the record is written with the offer's state
-        raise VerdictError("credential_not_found", "The offer's credential record is gone.")
-    audit(
-        session, ctx, "credential_redelivered", f"credential:{record.credential_id}", actor="wallet"
-    )
-    return IssuanceResult(
-        credential=credential,
-        credential_id=record.credential_id,
-        record_id=record.id,
-        configuration_id=record.configuration_id,
-        format=record.format,
-        holder_did=record.holder_did,
-        status_group=record.status_group,
-        status_index=record.status_index,
-        status_list_ids=tuple(_list_id(record.status_group, p) for p in _PURPOSES),
-        digest=record.digest,
-        issued_at=record.issued_at,
-        valid_until=record.valid_until,
-    )
+    results: list[IssuanceResult] = []
+    for credential, record_id in zip(credentials, record_ids, strict=True):
+        record = session.get(IssuedCredential, record_id)
+        if record is None:  # pragma: no cover - the records are written with the offer's state
+            raise VerdictError("credential_not_found", "The offer's credential record is gone.")
+        audit(
+            session,
+            ctx,
+            "credential_redelivered",
+            f"credential:{record.credential_id}",
+            actor="wallet",
+        )
+        results.append(_result(record, credential, record.issued_at))
+    return replace(results[0], more=tuple(results[1:]))

@@ -35,13 +35,19 @@ def credential(
 ) -> JSONResponse:
     """Issue the offered credential to the holder key proven by the ``jwt`` key proof (with a
     ``c_nonce`` from the nonce endpoint). One record, one random status index, all or nothing.
+    Batch issuance: ``proofs.jwt`` with up to ``batch_credential_issuance.batch_size`` proofs
+    (one c_nonce, a different key each) gets one copy per proof, in that order.
 
     Errors: ``invalid_token`` (401: no, unknown, expired or used access token),
     ``invalid_credential_request``, ``unknown_credential_configuration``, ``invalid_proof``,
     ``invalid_nonce``."""
     access_token = parse_bearer_token(authorization)
-    request = parse_credential_request(body.as_json(), known_configuration_ids=CONFIGURATIONS)
+    request = parse_credential_request(
+        body.as_json(), known_configuration_ids=CONFIGURATIONS, batch_size=ctx.batch_size
+    )
     result = issue_credential(
         db, ctx, access_token=access_token, request=request, resolver=resolver
     )
-    return JSONResponse(credential_response([result.credential]), headers=NO_STORE)
+    return JSONResponse(
+        credential_response([c.credential for c in result.copies]), headers=NO_STORE
+    )

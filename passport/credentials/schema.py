@@ -38,6 +38,7 @@ __all__ = [
     "STATUS_LIST_CREDENTIAL",
     "detect_credential_type",
     "load_schema",
+    "subject_claim_names",
     "validate_credential",
 ]
 
@@ -124,6 +125,12 @@ def _inlined(credential_type: str, partial: bool) -> dict[str, Any]:
     inlined: dict[str, Any] = _inline(schema, schema["$id"], by_id)
     inlined.pop("$defs", None)
     return inlined
+
+
+def subject_claim_names(credential_type: str) -> tuple[str, ...]:
+    """The ``credentialSubject`` members the type's JSON Schema defines, in schema order."""
+    subject = _schemas()[_SCHEMA_FILES[credential_type]]["$defs"]["credentialSubject"]
+    return tuple(subject.get("properties", {}))
 
 
 @functools.cache

@@ -6,7 +6,8 @@ configurations a bank offers (``passport.exchange.oid4vci.passport_credential_co
 the issuer's configurations and lifetimes (``issuer_service.domain.CONFIGURATIONS``) and its
 offer types (``issuer offer --type kyc|bank-statement|fido``), and the builder of each type
 (``passport.credentials.model``). Adding a type is one row (plus its schema and builder).
-The offline QR forms (``OFFLINE_TYPES``) are rows of their own: they carry the claims of a
+The IETF SD-JWT VC forms (``SD_JWT_VC_TYPES``, ``dc+sd-jwt``) are derived from the rows
+marked ``sd_jwt_vc``. The offline QR forms (``OFFLINE_TYPES``) are rows of their own: they carry the claims of a
 registered type in another format and have no schema or builder.
 """
 
@@ -23,11 +24,16 @@ from passport.formats import Format
 __all__ = [
     "CREDENTIAL_TYPE_REGISTRY",
     "OFFLINE_TYPES",
+    "SD_JWT_VC_TYPES",
+    "VCT_PATH",
     "CredentialType",
     "OfflineCredentialType",
+    "SdJwtVcType",
     "issued_types",
     "offer_types",
     "offline_types",
+    "sd_jwt_vc_types",
+    "vct_url",
 ]
 
 
@@ -45,6 +51,9 @@ class CredentialType:
     display_name: str
     description: str
     builder: str | None
+    #: Also offered as IETF SD-JWT VC (``dc+sd-jwt``): configuration ``<name>-dc``, offer
+    #: type ``<short>-dc``, ``vct`` ``<issuer>/vct/<name>`` (``docs/sd-jwt-vc.md``).
+    sd_jwt_vc: bool = False
 
 
 _ROWS: Final = (
@@ -57,6 +66,7 @@ _ROWS: Final = (
         "KYC",
         "Identity verified by your bank (every claim selectively disclosable).",
         "build_kyc_credential",
+        sd_jwt_vc=True,
     ),
     CredentialType(
         "BankStatementCredential",
@@ -67,6 +77,7 @@ _ROWS: Final = (
         "Bank statement (proof of funds)",
         "Balance, average balance and balance tiers of one account.",
         "build_bank_statement_credential",
+        sd_jwt_vc=True,
     ),
     CredentialType(
         "FidoKeyBindingCredential",
@@ -135,6 +146,53 @@ OFFLINE_TYPES: Final[Mapping[str, OfflineCredentialType]] = MappingProxyType(
 )
 
 
+@dataclass(frozen=True)
+class SdJwtVcType:
+    """The IETF SD-JWT VC (``dc+sd-jwt``) form of a registered type, derived from its row:
+    configuration id ``<name>-dc``, offer type ``<short>-dc``, the ``source`` type whose
+    builder makes its claims (flat: the W3C ``credentialSubject`` without ``id``), the
+    source's validity and display texts. Its ``vct`` is ``vct_url(issuer, source)``."""
+
+    name: str
+    short: str
+    source: str
+    validity: timedelta
+    display_name: str
+    description: str
+
+
+#: Where an issuer serves SD-JWT VC Type Metadata: ``<issuer>/vct/<type name>``.
+VCT_PATH: Final = "/vct/"
+
+
+def vct_url(credential_issuer: str, source: str) -> str:
+    """The ``vct`` of the SD-JWT VC form of ``source`` at ``credential_issuer`` (the URL its
+    Type Metadata is served at)."""
+    return f"{credential_issuer.rstrip('/')}{VCT_PATH}{source}"
+
+
+#: The SD-JWT VC forms, by configuration id.
+SD_JWT_VC_TYPES: Final[Mapping[str, SdJwtVcType]] = MappingProxyType(
+    {
+        f"{row.name}-dc": SdJwtVcType(
+            f"{row.name}-dc",
+            f"{row.short}-dc",
+            row.name,
+            row.validity,
+            f"{row.display_name} (SD-JWT VC)",
+            row.description,
+        )
+        for row in _ROWS
+        if row.sd_jwt_vc
+    }
+)
+
+
+def sd_jwt_vc_types() -> tuple[SdJwtVcType, ...]:
+    """The ``dc+sd-jwt`` configurations a bank offers beside ``issued_types``."""
+    return tuple(SD_JWT_VC_TYPES.values())
+
+
 def offline_types() -> tuple[OfflineCredentialType, ...]:
     """The offline QR configurations a bank offers beside ``issued_types``."""
     return tuple(OFFLINE_TYPES.values())
@@ -147,7 +205,9 @@ def issued_types() -> tuple[CredentialType, ...]:
 
 def offer_types() -> dict[str, str]:
     """Offer type (short name) -> configuration id: ``{"kyc": "KYCCredential", ...,
-    "offline-bank-statement": "OfflineBankStatementCredential", ...}``."""
+    "offline-bank-statement": "OfflineBankStatementCredential", ..., "kyc-dc":
+    "KYCCredential-dc", "bank-statement-dc": "BankStatementCredential-dc"}``."""
     out = {t.short: t.name for t in issued_types()}
     out.update({t.short: t.name for t in offline_types()})
+    out.update({t.short: t.name for t in sd_jwt_vc_types()})
     return out

@@ -68,6 +68,7 @@ __all__ = [
     "authorization_server_metadata",
     "check_pre_authorized_grant",
     "create_proof_jwt",
+    "credential_configuration_dc_sd_jwt",
     "credential_configuration_ldp_vc",
     "credential_configuration_vc_sd_jwt",
     "credential_response",
@@ -92,6 +93,7 @@ __all__ = [
     "unknown_access_token",
     "unknown_pre_authorized_code",
     "verify_proof_jwt",
+    "verify_proof_jwts",
 ]
 
 # Rng (a function n -> n random bytes) is passport.keys.Rng.
@@ -516,6 +518,31 @@ def credential_configuration_ldp_vc(
     )
 
 
+def credential_configuration_dc_sd_jwt(
+    *,
+    vct: str,
+    display_name: str,
+    scope: str | None = None,
+    description: str | None = None,
+    locale: str = "en",
+    proof_algs: Sequence[str] = _SUPPORTED_PROOF_ALGS,
+) -> dict[str, Any]:
+    """A ``credential_configurations_supported`` entry for IETF SD-JWT VC (appendix A.3):
+    format ``dc+sd-jwt`` with its ``vct``, EdDSA, bound to the ``jwk`` of the key proof."""
+    display: dict[str, Any] = {"name": display_name, "locale": locale}
+    if description:
+        display["description"] = description
+    return {
+        "format": "dc+sd-jwt",
+        "scope": scope or vct.rsplit("/", 1)[-1] + "-dc",
+        "vct": vct,
+        "credential_signing_alg_values_supported": ["EdDSA"],
+        "cryptographic_binding_methods_supported": ["jwk"],
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": list(proof_algs)}},
+        "credential_metadata": {"display": [display]},
+    }
+
+
 #: Where the ``dfp-offline-cwt`` format is defined (a deployment-defined format, section A).
 OFFLINE_FORMAT_PROFILE: Final = "docs/offline-format.md"
 
@@ -581,13 +608,17 @@ def _configuration(
     }
 
 
-def passport_credential_configurations(locale: str = "en") -> dict[str, dict[str, Any]]:
+def passport_credential_configurations(
+    locale: str = "en", *, credential_issuer: str | None = None
+) -> dict[str, dict[str, Any]]:
     """The configurations a passport bank offers, keyed by configuration id:
     ``KYCCredential`` and ``BankStatementCredential`` (``vc+sd-jwt``),
     ``FidoKeyBindingCredential`` (``ldp_vc``, eddsa-rdfc-2022), then the offline QR forms
-    ``OfflineBankStatementCredential`` and ``OfflineKYCCredential`` (``dfp-offline-cwt``)."""
+    ``OfflineBankStatementCredential`` and ``OfflineKYCCredential`` (``dfp-offline-cwt``), then,
+    when ``credential_issuer`` is given (their ``vct`` is a URL under it), the IETF SD-JWT VC
+    forms ``KYCCredential-dc`` and ``BankStatementCredential-dc`` (``dc+sd-jwt``)."""
     from passport.credentials.model import CREDENTIAL_CONTEXT
-    from passport.credentials.types import issued_types, offline_types
+    from passport.credentials.types import issued_types, offline_types, sd_jwt_vc_types, vct_url
 
     out: dict[str, dict[str, Any]] = {}
     for t in issued_types():  # the one registry of credential types
@@ -611,6 +642,15 @@ def passport_credential_configurations(locale: str = "en") -> dict[str, dict[str
             description=o.description,
             locale=locale,
         )
+    for d in sd_jwt_vc_types() if credential_issuer is not None else ():
+        assert credential_issuer is not None
+        out[d.name] = credential_configuration_dc_sd_jwt(
+            vct=vct_url(credential_issuer, d.source),
+            display_name=d.display_name,
+            scope=d.name,
+            description=d.description,
+            locale=locale,
+        )
     return out
 
 
@@ -623,10 +663,12 @@ def issuer_metadata(
     authorization_servers: Sequence[str] | None = None,
     display_name: str | None = None,
     locale: str = "en",
+    batch_size: int | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Credential Issuer Metadata (section 12.2.4). Endpoints default to
-    ``<credential_issuer>/credential`` and ``<credential_issuer>/nonce``."""
+    ``<credential_issuer>/credential`` and ``<credential_issuer>/nonce``. A ``batch_size`` of
+    2 or more is advertised as ``batch_credential_issuance`` (1 means no batches)."""
     base = credential_issuer.rstrip("/")
     out: dict[str, Any] = {
         "credential_issuer": credential_issuer,
@@ -635,6 +677,8 @@ def issuer_metadata(
     }
     if authorization_servers:
         out["authorization_servers"] = list(authorization_servers)
+    if batch_size is not None and batch_size >= 2:
+        out["batch_credential_issuance"] = {"batch_size": batch_size}
     if display_name:
         out["display"] = [{"name": display_name, "locale": locale}]
     out["credential_configurations_supported"] = {
@@ -970,6 +1014,78 @@ def verify_proof_jwt(
                 error="invalid_nonce",
             )
     return holder
+
+
+def verify_proof_jwts(
+    jwts: Sequence[str],
+    *,
+    audience: str,
+    nonce: NonceCheck,
+    now: datetime,
+    resolver: Resolver,
+    max_age: int = 300,
+    skew: int = 60,
+    allowed_algs: Collection[str] = _SUPPORTED_PROOF_ALGS,
+) -> tuple[HolderKey, ...]:
+    """Verify the ``proofs.jwt`` array of one Credential Request (section 8.2, batch issuance):
+    every proof as ``verify_proof_jwt`` does, all over the same ``c_nonce`` (consumed once, by
+    the first proof, after all others verified), each by a different key. Returns the keys in
+    the order of the proofs.
+
+    Raises the codes of ``verify_proof_jwt``; Oid4vciError ``proof_nonce_mixed`` (invalid_proof:
+    the proofs carry different nonces), ``proof_key_duplicate`` (invalid_proof: two proofs by
+    one key: each copy of a batch needs its own key).
+    """
+    if not jwts:
+        raise _proof_error("proof_missing", "Send at least one key proof.")
+    common = dict(audience=audience, now=now, resolver=resolver, max_age=max_age, skew=skew)
+    if len(jwts) == 1:
+        return (verify_proof_jwt(jwts[0], nonce=nonce, allowed_algs=allowed_algs, **common),)
+    claims: list[Any] = []
+    for jwt in jwts:
+        try:
+            claims.append(parse_jws(jwt, what="key proof JWT").payload.get("nonce"))
+        except MalformedError as exc:
+            raise _proof_error("proof_malformed", exc.message) from exc
+    if nonce is not None and any(c != claims[0] for c in claims[1:]):
+        raise _proof_error(
+            "proof_nonce_mixed",
+            "The key proofs of one request must all carry the same c_nonce.",
+        )
+    # Every proof is checked against the first one's nonce claim; a callback consumes that
+    # nonce once, last, so a bad proof anywhere in the array burns nothing.
+    claim = claims[0] if isinstance(claims[0], str) else None
+    keys = tuple(
+        verify_proof_jwt(
+            jwt,
+            nonce=None if nonce is None else (nonce if claim is None else claim),
+            allowed_algs=allowed_algs,
+            **common,
+        )
+        for jwt in jwts
+    )
+    seen: list[PublicKey] = []
+    for position, key in enumerate(keys):
+        if key.public_key in seen:
+            raise _proof_error(
+                "proof_key_duplicate",
+                f"Key proofs {seen.index(key.public_key) + 1} and {position + 1} are by the same "
+                "key; every copy of a batch needs its own holder key.",
+            )
+        seen.append(key.public_key)
+    if nonce is not None and claim is not None:
+        ok = (
+            hmac.compare_digest(claim.encode(), nonce.encode())
+            if isinstance(nonce, str)
+            else nonce(claim)
+        )
+        if not ok:
+            raise Oid4vciError(
+                "proof_nonce_mismatch",
+                "The key proofs' nonce is unknown, expired or used; get a new c_nonce.",
+                error="invalid_nonce",
+            )
+    return keys
 
 
 #: Resolver answers that are the issuer's policy, not an outage: the proof is refused (400).
