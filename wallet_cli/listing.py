@@ -53,7 +53,28 @@ def list_credentials(*, refresh: bool, as_json: bool) -> None:
             st.save(state, secret)
     accredited = accreditations(state.credentials) if refresh else {}
     rows = [(c, accredited.get(c.issuer)) for c in state.credentials]
+    unused = unused_copies(state)
     if as_json:
-        render.print_json([render.credential_summary(c, a) for c, a in rows])
+        render.print_json([render.credential_summary(c, a, unused.get(c.id)) for c, a in rows])
         return
-    render.credentials_table(rows)
+    render.credentials_table(rows, unused)
+    warn_if_low(state)
+
+
+def unused_copies(state: WalletState) -> dict[str, int]:
+    """credential id -> its unused copies, for the batch credentials."""
+    return {c.id: state.unused_copies(c) for c in state.credentials if c.is_batch}
+
+
+def warn_if_low(state: WalletState) -> None:
+    """The low-copies warning of ``list`` and ``present`` (below ``LOW_COPIES`` unused)."""
+    from passport.wallet.model import LOW_COPIES
+
+    unused = unused_copies(state)
+    low = [
+        c
+        for c in state.credentials
+        if c.id in unused and unused[c.id] < LOW_COPIES and c.status in ("valid", "unknown")
+    ]
+    if low:
+        render.warn_low_copies(low, unused)

@@ -79,8 +79,19 @@ def status_label(status: str) -> str:
     return t(f"status.{status}", _default=status)
 
 
-def credential_summary(held: HeldCredential, accreditation: str | None) -> dict[str, Any]:
+def copies_text(held: HeldCredential, unused: int | None) -> str:
+    """ "N of M copies unused" for a batch credential, "-" for one issued once."""
+    if not held.is_batch or unused is None:
+        return "-"
+    return t("value.copies", unused=unused, total=len(held.copies))
+
+
+def credential_summary(
+    held: HeldCredential, accreditation: str | None, unused: int | None = None
+) -> dict[str, Any]:
+    copies = {"copies": len(held.copies), "copies_unused": unused} if held.is_batch else {}
     return {
+        **copies,
         "id": held.id,
         "type": held.display_type,
         "format": held.format,
@@ -93,7 +104,9 @@ def credential_summary(held: HeldCredential, accreditation: str | None) -> dict[
     }
 
 
-def credentials_table(rows: Sequence[tuple[HeldCredential, str | None]]) -> None:
+def credentials_table(
+    rows: Sequence[tuple[HeldCredential, str | None]], unused: Mapping[str, int] | None = None
+) -> None:
     from rich.table import Table
 
     if not rows:
@@ -107,6 +120,7 @@ def credentials_table(rows: Sequence[tuple[HeldCredential, str | None]]) -> None
         "col.accredited",
         "col.valid_until",
         "col.status",
+        "col.copies",
     ):
         table.add_column(t(key))
     for held, accreditation in rows:
@@ -117,12 +131,25 @@ def credentials_table(rows: Sequence[tuple[HeldCredential, str | None]]) -> None
             accreditation or t("value.unknown"),
             (held.valid_until or "-")[:10],
             status_label(held.status),
+            copies_text(held, (unused or {}).get(held.id)),
         )
     _console().print(table)
 
 
+def warn_low_copies(low: Sequence[HeldCredential], unused: Mapping[str, int]) -> None:
+    """On stderr: the batch credentials running out of unused copies."""
+    for held in low:
+        _console(stderr=True).print(
+            t("warn.low_copies", type=held.display_type, id=held.id, unused=unused[held.id]),
+            markup=False,
+        )
+
+
 def credential_detail(
-    held: HeldCredential, accreditation: str | None, claims: Mapping[str, Any]
+    held: HeldCredential,
+    accreditation: str | None,
+    claims: Mapping[str, Any],
+    unused: int | None = None,
 ) -> None:
     from rich.table import Table
 
@@ -138,6 +165,7 @@ def credential_detail(
         ("col.valid_until", held.valid_until or "-"),
         ("col.status", f"{status_label(held.status)} ({held.status_checked_at or '-'})"),
         ("col.received", held.received_at),
+        ("col.copies", copies_text(held, unused)),
     ):
         table.add_row(t(key), value)
     _console().print(table)

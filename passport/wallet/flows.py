@@ -59,6 +59,7 @@ from passport.wallet.credentials import (
 )
 from passport.wallet.fido import HolderAuthenticator, enroll
 from passport.wallet.model import (
+    LOW_COPIES,
     Disclosure,
     HeldCredential,
     HistoryEntry,
@@ -90,8 +91,7 @@ __all__ = [
 
 #: copies asked of a batch issuer by default (the wallet's setting; the issuer may allow fewer)
 DEFAULT_COPIES = 10
-#: below this many unused copies ``present`` and ``list`` warn and suggest ``wallet refresh``
-LOW_COPIES = 3
+
 
 #: did -> a short accreditation text (None when the chain knows nothing of it)
 AccreditationLookup = Callable[[str], str | None]

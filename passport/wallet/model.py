@@ -16,6 +16,7 @@ from passport.errors import MalformedError
 from passport.keys import KeyType, PrivateKey
 
 __all__ = [
+    "LOW_COPIES",
     "WALLET_DOCUMENT_VERSION",
     "AuthenticatorRecord",
     "CredentialCopy",
@@ -28,6 +29,8 @@ __all__ = [
 ]
 
 WALLET_DOCUMENT_VERSION: Final = 1
+#: below this many unused copies of a batch credential the wallet warns (``wallet refresh``)
+LOW_COPIES: Final = 3
 _KIND: Final = "dfp-wallet"
 
 

@@ -1,4 +1,5 @@
-"""``wallet receive``, ``wallet list``, ``wallet show``: credentials in, credentials shown.
+"""``wallet receive``, ``wallet list``, ``wallet show``, ``wallet refresh``: credentials in,
+credentials shown, new copies of a batch credential.
 
 ``list`` shows what the wallet last knew (no network: it stays fast and works offline);
 ``list --refresh`` and ``show`` check signature, validity and live status again and, when a
@@ -82,6 +83,9 @@ def receive(
     offer: Annotated[str | None, typer.Argument(help=t("help.offer"))] = None,
     qr: Annotated[Path | None, typer.Option("--qr", help=t("help.qr_offer"))] = None,
     pin: Annotated[str | None, typer.Option("--pin", help=t("help.pin"))] = None,
+    copies: Annotated[
+        int, typer.Option("--copies", min=1, max=100, envvar="WALLET_COPIES", help=t("help.copies"))
+    ] = 10,
     as_json: JsonOpt = False,
 ) -> None:
     from passport.wallet.flows import receive as receive_flow
@@ -104,16 +108,74 @@ def receive(
             token_status=context.token_status(http),
             clock=context.clock(),
             allow_http=context.allow_http(_offer_host(text)),
+            copies=copies,
         )
         st.save(new_state, secret)
     if as_json:
-        render.print_json([render.credential_summary(h, None) for h in held])
+        render.print_json(
+            [render.credential_summary(h, None, new_state.unused_copies(h)) for h in held]
+        )
         return
     from passport.formats import FORMAT_DFP_OFFLINE
 
     for h in held:
         done = "receive.done_offline" if h.format == FORMAT_DFP_OFFLINE else "receive.done"
         render.say(done, type=h.display_type, id=h.id, issuer=h.issuer)
+        if h.is_batch:
+            render.say("receive.copies", copies=len(h.copies))
+
+
+@app.command("refresh", help=t("help.refresh_batch"))
+def refresh(
+    credential_id: Annotated[str, typer.Argument(help=t("help.credential_id"))],
+    offer: Annotated[str | None, typer.Option("--offer", help=t("help.refresh_offer"))] = None,
+    qr: Annotated[Path | None, typer.Option("--qr", help=t("help.qr_offer"))] = None,
+    pin: Annotated[str | None, typer.Option("--pin", help=t("help.pin"))] = None,
+    copies: Annotated[
+        int, typer.Option("--copies", min=2, max=100, envvar="WALLET_COPIES", help=t("help.copies"))
+    ] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    from passport.wallet.flows import refresh_batch
+
+    text: str | None = None
+    tx_code: str | None = None
+    if offer is not None or qr is not None:
+        text = _offer_text(offer, qr)
+        _check_offer_scheme(text)
+        tx_code = tx_code_for(text, pin)
+    with (
+        context.open_wallet() as (st, state, secret),
+        context.http_client() as http,
+        render.progress("progress.receive"),
+    ):
+        held = state.credential(credential_id)
+        issuer_url = (held.issuer_url if held else None) or ""
+        new_state, renewed = refresh_batch(
+            credential_id,
+            state=state,
+            http=http,
+            resolver=context.resolver(http),
+            status_fetcher=context.status_fetcher(http),
+            token_status=context.token_status(http),
+            clock=context.clock(),
+            offer=text,
+            tx_code=tx_code,
+            allow_http=context.allow_http(_offer_host(text) if text else issuer_url),
+            copies=copies,
+        )
+        st.save(new_state, secret)
+    unused = new_state.unused_copies(renewed)
+    if as_json:
+        render.print_json(render.credential_summary(renewed, None, unused))
+        return
+    render.say(
+        "refresh.done",
+        type=renewed.display_type,
+        id=renewed.id,
+        unused=unused,
+        total=len(renewed.copies),
+    )
 
 
 @app.command("list", help=t("help.list"))
@@ -145,7 +207,10 @@ def show(
             held = state.credential(held.id) or held
     accreditation = None if offline else listing.accreditations([held]).get(held.issuer)
     claims = subject_claims(held)
+    unused = state.unused_copies(held) if held.is_batch else None
     if as_json:
-        render.print_json({**render.credential_summary(held, accreditation), "claims": claims})
+        render.print_json(
+            {**render.credential_summary(held, accreditation, unused), "claims": claims}
+        )
         return
-    render.credential_detail(held, accreditation, claims)
+    render.credential_detail(held, accreditation, claims, unused)

@@ -56,6 +56,7 @@ def present(
     yes: Annotated[bool, typer.Option("--yes", help=t("help.yes"))] = False,
     no: Annotated[bool, typer.Option("--no", help=t("help.no"))] = False,
     follow: Annotated[bool, typer.Option("--follow/--no-follow", help=t("help.follow"))] = True,
+    allow_reuse: Annotated[bool, typer.Option("--allow-reuse", help=t("help.allow_reuse"))] = False,
     as_json: Annotated[bool, typer.Option("--json", help=t("help.json"))] = False,
 ) -> None:
     from passport.wallet.flows import answer_presentation, prepare_presentation
@@ -87,6 +88,11 @@ def present(
                 consent = False
             else:
                 consent = typer.confirm(t("prompt.consent"), default=False)
+            if consent and pending.reuse and pending.slot is not None and not allow_reuse:
+                # every copy was shown elsewhere: reuse links this visit to that verifier's
+                render.say("consent.reuse_warning")
+                if not no and not yes and sys.stdin.isatty():
+                    allow_reuse = typer.confirm(t("prompt.reuse"), default=False)
         with render.progress("progress.answer"):
             outcome = answer_presentation(
                 pending,
@@ -95,8 +101,12 @@ def present(
                 http=http,
                 now=now,
                 authenticate=_authenticate,
+                allow_reuse=allow_reuse,
             )
         st.save(outcome.state, secret)
+    from wallet_cli import listing
+
+    listing.warn_if_low(outcome.state)
     if outcome.error is not None:
         raise outcome.error
     answer = outcome.answer
