@@ -1,0 +1,330 @@
+"""A measured linkability test (docs/unlinkability.md): the real wallet (passport.wallet.flows)
+receives batches from the real issuer service (in process, on the embedded chain) and onboards
+the same citizen at two verifier instances with separate databases; then everything both
+verifiers stored (sessions, decisions, reports, audit entries, and the raw presentations, kept
+with ``keep_raw_presentation``) is read back from their SQLite files and every value that could
+link two visits is extracted: signatures, digests, salts, holder keys (JWK thumbprints and
+DIDs), status list entries, credential ids. The two sets must not meet. The second test makes
+the wallet reuse a copy (``allow_reuse``) and finds what links, so the check can fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import json
+import re
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
+
+from verifier_world import World, catch_up, make_world, new_request  # noqa: E402
+
+from issuer_service.domain import create_offer  # noqa: E402
+from passport.keys import PublicKey  # noqa: E402
+from passport.wallet.fido import SoftwareHolder  # noqa: E402
+from passport.wallet.flows import answer_presentation, prepare_presentation, receive  # noqa: E402
+from passport.wallet.model import WalletState, new_wallet  # noqa: E402
+
+POLICY = """
+name = "linkability"
+formats = ["vc+sd-jwt"]
+accepted_jurisdictions = ["TW"]
+
+[kyc]
+claims = ["legalName", "nationality"]
+
+[bank_statement]
+claims = ["bankName"]
+min_balance = { amount = "1000", currency = "USD" }
+
+[fido]
+required = false
+"""
+
+
+class Router(httpx.BaseTransport):
+    """One httpx transport in front of several in-process apps, chosen by the URL's host."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Any] = {}
+
+    def add(self, base_url: str, client: Any) -> None:
+        self.routes[httpx.URL(base_url).host] = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response: httpx.Response = self.routes[request.url.host]._transport.handle_request(request)
+        return response
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    built = make_world(tmp_path_factory.mktemp("world"))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def verifiers(world: World, tmp_path: Path) -> Callable[[int], list[tuple[Any, Any]]]:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(POLICY, encoding="utf-8")
+
+    def make(n: int) -> list[tuple[Any, Any]]:
+        out = []
+        for i in range(n):
+            directory = tmp_path / f"verifier-{i}"
+            directory.mkdir()
+            runtime = world.verifier_runtime(
+                directory,
+                policy=policy,
+                keep_raw_presentation=True,
+                base_url=f"https://verifier-{i}.example",
+            )
+            out.append((runtime, world.verifier_client(runtime)))
+        return out
+
+    return make
+
+
+def _wallet_with_batches(world: World, http: httpx.Client, copies: int) -> WalletState:
+    state = new_wallet(world.clock.now())
+    bank = world.bank
+    for config in ("KYCCredential", "BankStatementCredential"):
+        offer = create_offer(
+            bank.runtime.db, bank.runtime.ctx, customer_id="TW-0001", configuration_id=config
+        )
+        state, (held,) = receive(
+            offer.uri,
+            tx_code=offer.tx_code,
+            state=state,
+            http=http,
+            resolver=world.resolver,
+            status_fetcher=world.status_fetcher(),
+            clock=world.clock,
+            copies=copies,
+        )
+        assert held.is_batch and len(held.copies) == copies
+    bank.anchor()
+    catch_up(world.chain, world.clock)
+    return state
+
+
+def _onboard(
+    world: World, http: httpx.Client, client: Any, state: WalletState, **kw: Any
+) -> tuple[WalletState, dict[str, Any]]:
+    created = new_request(client, response_mode="direct_post")  # raw vp_token kept in clear
+    now = world.clock.now()
+    pending = prepare_presentation(
+        created["uri"], state=state, http=http, resolver=world.resolver, now=now
+    )
+    outcome = answer_presentation(
+        pending,
+        consent=True,
+        state=state,
+        http=http,
+        now=now,
+        authenticate=lambda r, o, origin: SoftwareHolder().authenticate(r, o, origin=origin),
+        **kw,
+    )
+    assert outcome.error is None, outcome.error
+    assert outcome.answer is not None
+    return outcome.state, created
+
+
+# --- the extraction -------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*(?:~[A-Za-z0-9_-]*)*")
+
+
+def _b64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _json_of(segment: str) -> Any:
+    try:
+        return json.loads(_b64(segment))
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _thumbprint(jwk: dict[str, Any]) -> str:
+    """RFC 7638: SHA-256 over the required members, sorted, no whitespace."""
+    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y")}[jwk["kty"]]
+    canonical = json.dumps({k: jwk[k] for k in required}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).decode()
+
+
+def _holder_key(did: str) -> str:
+    """A did:key or did:jwk as its key's thumbprint (so both DID forms of a key compare)."""
+    from passport.did.jwk import jwk_from_did_jwk
+    from passport.did.key import public_key_from_did_key
+
+    base = did.split("#", 1)[0]
+    if base.startswith("did:jwk:"):
+        return "key:" + _thumbprint(jwk_from_did_jwk(base))
+    return "key:" + _thumbprint(public_key_from_did_key(base).to_jwk())
+
+
+def _walk(value: Any, found: set[str]) -> None:
+    if isinstance(value, dict):
+        cnf = value.get("cnf")
+        if isinstance(cnf, dict) and isinstance(cnf.get("jwk"), dict):
+            found.add("key:" + _thumbprint(cnf["jwk"]))
+        for digest in value.get("_sd", []) if isinstance(value.get("_sd"), list) else []:
+            found.add("digest:" + str(digest))
+        if isinstance(value.get("sd_hash"), str):
+            found.add("digest:" + value["sd_hash"])
+        if isinstance(value.get("proofValue"), str):
+            found.add("signature:" + value["proofValue"])
+        if "statusListIndex" in value:
+            found.add(f"status:{value.get('statusListCredential')}#{value['statusListIndex']}")
+        if isinstance(value.get("idx"), int):
+            found.add(f"status:{value.get('uri')}#{value['idx']}")
+        for name, item in value.items():
+            if name == "id" and isinstance(item, str) and item.startswith("urn:"):
+                found.add("credential_id:" + item)
+            _walk(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _walk(item, found)
+    elif isinstance(value, str):
+        if value.startswith(("did:key:", "did:jwk:")):
+            try:
+                found.add(_holder_key(value))
+            except Exception:  # noqa: BLE001 - a DID of another kind of key: keep it whole
+                found.add("did:" + value)
+        for token in _TOKEN.findall(value):
+            _token(token, found)
+        if value[:1] in "[{":
+            with contextlib.suppress(ValueError):
+                _walk(json.loads(value), found)
+
+
+def _token(token: str, found: set[str]) -> None:
+    """A JWS, or an SD-JWT (JWS~disclosure~...~KB-JWT): signatures, digests, salts, keys."""
+    parts = token.split("~")
+    for jws in (parts[0], parts[-1]):
+        pieces = jws.split(".")
+        if len(pieces) == 3 and _json_of(pieces[0]) is not None:
+            found.add("signature:" + pieces[2])
+            _walk(_json_of(pieces[1]), found)
+    for disclosure in parts[1:-1]:
+        decoded = _json_of(disclosure)
+        if isinstance(decoded, list) and decoded:
+            found.add("salt:" + str(decoded[0]))
+            digest = hashlib.sha256(disclosure.encode()).digest()
+            found.add("digest:" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode())
+            _walk(decoded[-1], found)
+
+
+def stored_values(database: Path) -> set[str]:
+    """Every linking value in every row of every table of a verifier's database."""
+    found: set[str] = set()
+    with sqlite3.connect(database) as db:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):  # noqa: S608 - our own tables
+                for cell in row:
+                    if isinstance(cell, bytes):
+                        cell = cell.decode("utf-8", "replace")
+                    if isinstance(cell, str):
+                        _walk(cell, found)
+    return found
+
+
+def _kinds(values: set[str]) -> set[str]:
+    return {v.split(":", 1)[0] for v in values}
+
+
+def _database(runtime: Any) -> Path:
+    return Path(runtime.settings.database_url.removeprefix("sqlite:///"))
+
+
+# --- the tests ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    router = Router()
+    with httpx.Client(transport=router, timeout=10) as client:
+        client.router = router  # type: ignore[attr-defined]
+        yield client
+
+
+def _route(world: World, http: httpx.Client, pairs: list[tuple[Any, Any]]) -> None:
+    router: Router = http.router  # type: ignore[attr-defined]
+    router.add(world.bank.settings.base_url, world.bank.client)
+    for runtime, client in pairs:
+        router.add(runtime.settings.base_url, client)
+
+
+def test_two_verifiers_share_nothing_but_the_disclosed_claims(
+    world: World, http: httpx.Client, verifiers: Callable[[int], list[tuple[Any, Any]]]
+) -> None:
+    pairs = verifiers(2)
+    _route(world, http, pairs)
+    state = _wallet_with_batches(world, http, copies=3)
+    seen = []
+    for _runtime, client in pairs:
+        state, created = _onboard(world, http, client, state)
+        stored = client.get(
+            f"/api/sessions/{created['session_id']}",
+            headers={"Authorization": "Bearer test-api-key"},
+        ).json()
+        assert stored["status"] == "approved", stored
+        seen.append(stored)
+    # both retained the same disclosed claims: that much the citizen chose to share
+    assert seen[0]["claims"] == seen[1]["claims"] and seen[0]["claims"]
+    a, b = (stored_values(_database(runtime)) for runtime, _ in pairs)
+    # the extraction finds every kind of value in each database (so the check can fail) ...
+    assert {"signature", "digest", "salt", "key", "status", "credential_id"} <= _kinds(a)
+    assert _kinds(a) == _kinds(b)
+    # ... and nothing in common between the two
+    assert a & b == set(), sorted(a & b)[:10]
+    # two slots used, one holder key each
+    assert sum(1 for s in state.slots if s.used) == 2
+
+
+def test_a_reused_copy_links_the_two_visits(
+    world: World, http: httpx.Client, verifiers: Callable[[int], list[tuple[Any, Any]]]
+) -> None:
+    pairs = verifiers(2)
+    _route(world, http, pairs)
+    state = _wallet_with_batches(world, http, copies=2)
+    runtime_a, client_a = pairs[0]
+    state, _ = _onboard(world, http, client_a, state)
+    # use up the second copy elsewhere, so that verifier B can only get a used copy
+    unused = next(s for s in state.slots if not s.used)
+    state = state.with_slot(replace(unused, used_by=("decentralized_identifier:did:example:x",)))
+    runtime_b, client_b = pairs[1]
+    state, _ = _onboard(world, http, client_b, state, allow_reuse=True)
+    a, b = stored_values(_database(runtime_a)), stored_values(_database(runtime_b))
+    common = a & b
+    assert {"signature", "digest", "salt", "key", "status", "credential_id"} <= _kinds(common)
+
+
+def test_copies_are_bound_to_one_time_keys_not_the_did_key(
+    world: World, http: httpx.Client
+) -> None:
+    router: Router = http.router  # type: ignore[attr-defined]
+    router.add(world.bank.settings.base_url, world.bank.client)
+    state = _wallet_with_batches(world, http, copies=2)
+    kyc, statement = state.credentials
+    for held in (kyc, statement):
+        for copy in held.copies:
+            slot = state.slot(copy.slot)
+            assert slot is not None and isinstance(copy.credential, str)
+            payload = _json_of(copy.credential.split("~")[0].split(".")[1])
+            assert PublicKey.from_jwk(payload["cnf"]["jwk"]) == slot.key.public_key
+            assert payload["cnf"]["jwk"] != state.holder_key.public_key.to_jwk()
+    # copy i of every credential is bound to slot key i: one presentation, one key
+    assert [c.slot for c in kyc.copies] == [c.slot for c in statement.copies]
