@@ -328,3 +328,99 @@ def test_copies_are_bound_to_one_time_keys_not_the_did_key(
             assert payload["cnf"]["jwk"] != state.holder_key.public_key.to_jwk()
     # copy i of every credential is bound to slot key i: one presentation, one key
     assert [c.slot for c in kyc.copies] == [c.slot for c in statement.copies]
+
+
+def _retail(world: World, tmp_path: Path, http: httpx.Client) -> tuple[Any, Any]:
+    directory = tmp_path / "retail"
+    directory.mkdir()
+    runtime = world.verifier_runtime(
+        directory, policy="retail.toml", base_url="https://retail.example"
+    )
+    client = world.verifier_client(runtime)
+    _route(world, http, [(runtime, client)])
+    return runtime, client
+
+
+def _with_fido(world: World, http: httpx.Client, state: WalletState) -> WalletState:
+    from passport.wallet.flows import enroll_authenticator
+
+    bank = world.bank
+    offer = create_offer(
+        bank.runtime.db,
+        bank.runtime.ctx,
+        customer_id="TW-0001",
+        configuration_id="FidoKeyBindingCredential",
+    )
+    state, _ = enroll_authenticator(
+        offer.uri,
+        tx_code=offer.tx_code,
+        state=state,
+        authenticator=SoftwareHolder(),
+        http=http,
+        resolver=world.resolver,
+        status_fetcher=world.status_fetcher(),
+        clock=world.clock,
+    )
+    bank.anchor()
+    catch_up(world.chain, world.clock)
+    return state
+
+
+def test_a_fido_request_is_approved_with_slot_copies(
+    world: World, http: httpx.Client, tmp_path: Path
+) -> None:
+    runtime, client = _retail(world, tmp_path, http)
+    state = _with_fido(world, http, _wallet_with_batches(world, http, copies=2))
+    state, created = _onboard(world, http, client, state)
+    stored = client.get(
+        f"/api/sessions/{created['session_id']}", headers={"Authorization": "Bearer test-api-key"}
+    ).json()
+    assert stored["status"] == "approved", stored
+    # the FIDO presentation proved the slot key beside the did:key: the holder is the slot key
+    slot = next(s for s in state.slots if s.used)
+    assert stored["holder"] == _did_key(slot.key.public_key)
+    checks = {c["check"] for r in stored["report"]["credentials"] for c in r["checks"]}
+    assert "holder_key_proof" in checks
+
+
+def _did_key(key: PublicKey) -> str:
+    from passport.did.key import did_key_from_public_key
+
+    return did_key_from_public_key(key)
+
+
+def test_copies_of_two_different_slot_keys_are_two_holders(
+    world: World, http: httpx.Client, verifiers: Callable[[int], list[tuple[Any, Any]]]
+) -> None:
+    from passport.exchange.vp_wallet import send_response
+    from passport.wallet.presentation import build_vp_token
+
+    ((runtime, client),) = verifiers(1)
+    _route(world, http, [(runtime, client)])
+    state = _wallet_with_batches(world, http, copies=2)
+    created = new_request(client, response_mode="direct_post")
+    now = world.clock.now()
+    pending = prepare_presentation(
+        created["uri"], state=state, http=http, resolver=world.resolver, now=now
+    )
+    assert pending.plan is not None
+    first, second = state.slots[:2]
+    request = pending.request
+    tokens = [
+        build_vp_token(
+            pending.plan,
+            state,
+            nonce=request.nonce,
+            client_id=request.client_id.raw,
+            now=now,
+            authenticate=lambda r, o, origin: SoftwareHolder().authenticate(r, o, origin=origin),
+            slot=slot,
+        )[0]
+        for slot in (first, second)
+    ]
+    mixed = {"kyc": tokens[0]["kyc"], "bank_statement": tokens[1]["bank_statement"]}
+    answer = send_response(request, mixed, http=http)
+    stored = client.get(
+        f"/api/sessions/{created['session_id']}", headers={"Authorization": "Bearer test-api-key"}
+    ).json()
+    assert stored["status"] == "rejected" and "holder_mismatch" in stored["codes"], answer
