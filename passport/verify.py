@@ -41,8 +41,7 @@ from passport.credentials.fields import (
 from passport.did.resolver import resolve_method
 from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
 from passport.formats import Format
-from passport.keys import PublicKey
-from passport.keys import b64url_decode
+from passport.keys import PublicKey, b64url_decode
 from passport.ports import Resolver, StatusFetcher
 from passport.report import Outcome, VerificationReport
 from passport.status.cache import StatusListCache
@@ -211,6 +210,7 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
 
 
 # --- SD-JWT ------------------------------------------------------------------------------
+
 
 def _sd_jwt_vc_issuer(payload: Mapping[str, Any]) -> str:
     """SD-JWT VC section 3.5: the issuer's key is found from a DID ``iss`` (this library
