@@ -12,7 +12,8 @@ A batch (section 8.2 ``proofs``: one copy per key proof) is redelivered as a who
 must carry proofs by the same set of holder keys (in any order), and gets back every copy,
 each still bound to its own key.
 
-To answer that, the issued credential (or the batch's copies) is kept sealed (XSalsa20-Poly1305 under a key derived
+To answer that, the issued credential (or the batch's copies) is kept sealed
+(XSalsa20-Poly1305 under a key derived
 from the issuer's data key) in ``credential_deliveries`` until the access token expires;
 ``purge_expired`` deletes it afterwards.
 

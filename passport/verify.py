@@ -3,6 +3,12 @@
 Used by the verifier service, the offline QR verifier and ``passport vc verify``. Accepts
 
 - ``vc+sd-jwt`` credentials and presentations (SD-JWT, RFC 9901, with or without KB-JWT),
+- ``dc+sd-jwt`` (IETF SD-JWT VC: ``iss``, ``vct``, flat claims, ``cnf.jwk``) credentials and
+  presentations: the issuer key from the DID in ``iss`` and the header's DID URL ``kid``
+  (a non-DID ``iss`` is ``issuer_key_unresolvable``); ``status`` as our Bitstring Status List
+  entries (``status.bitstring_status_list``, ``docs/sd-jwt-vc.md``) or an IETF Token Status
+  List (``status.status_list``, checked when ``token_status_fetcher`` is given, else
+  ``status_mechanism_unsupported``: could not check);
 - VC 2.0 Data Integrity credentials and presentations (``eddsa-rdfc-2022``, ``eddsa-jcs-2022``),
 - VC 1.1 ``Ed25519Signature2020`` credentials and presentations (legacy, through didkit).
 
@@ -35,13 +41,14 @@ from passport.credentials.fields import (
 from passport.did.resolver import resolve_method
 from passport.errors import CouldNotCheckError, MalformedError, PassportError, VerdictError
 from passport.formats import Format
-from passport.keys import PublicKey
+from passport.keys import PublicKey, b64url_decode
 from passport.ports import Resolver, StatusFetcher
 from passport.report import Outcome, VerificationReport
 from passport.status.cache import StatusListCache
 
 __all__ = [
     "Format",
+    "TokenStatusFetcher",
     "VerifyOptions",
     "detect_format",
     "is_project_type",
@@ -50,6 +57,8 @@ __all__ = [
 ]
 
 
+#: Fetches an IETF Token Status List token (a compact ``statuslist+jwt``) by its URI.
+TokenStatusFetcher = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,9 @@ class VerifyOptions:
     credential_checks: tuple[tuple[str, Callable[[Mapping[str, Any]], None]], ...] = field(
         default_factory=tuple
     )
+    # IETF Token Status List tokens for SD-JWT VCs that use ``status.status_list``; None:
+    # such a status is ``status_mechanism_unsupported`` (could not check).
+    token_status_fetcher: TokenStatusFetcher | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,19 @@ def _proof_kind(proof: Any) -> Format:
     )
 
 
+def _sd_jwt_kind(text: str) -> Format:
+    """``dc+sd-jwt`` when the Issuer-signed JWT's header says so, else ``vc+sd-jwt`` (whose
+    own ``typ`` check runs in the verification)."""
+    header = text.split(".", 1)[0]
+    if len(header) > 4096:
+        return Format.SD_JWT
+    try:
+        typ = json.loads(b64url_decode(header)).get("typ")
+    except (ValueError, AttributeError):
+        return Format.SD_JWT  # the verification reports the malformed header
+    return Format.DC_SD_JWT if typ == Format.DC_SD_JWT.value else Format.SD_JWT
+
+
 def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
     """Tell what ``data`` is.
 
@@ -125,7 +150,7 @@ def detect_format(data: str | bytes | Mapping[str, Any]) -> Detected:
                 ) from None
             return detect_format(parsed)
         if "~" in text and text.count(".") >= 2:
-            return Detected(Format.SD_JWT, not text.endswith("~"), text)
+            return Detected(_sd_jwt_kind(text), not text.endswith("~"), text)
         raise MalformedError(
             "malformed",
             "The input is neither an SD-JWT (header.payload.signature~...~) nor a JSON credential.",
@@ -169,9 +194,9 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
             "nothing about who presents it: present it bound to the holder key "
             "(an SD-JWT with its Key Binding JWT, a signed presentation).",
         )
-    if detected.format is Format.SD_JWT:
+    if detected.format in (Format.SD_JWT, Format.DC_SD_JWT):
         assert isinstance(detected.data, str)
-        _verify_sd_jwt(detected.data, detected.presentation, options, report)
+        _verify_sd_jwt(detected.data, detected.presentation, options, report, detected.format)
     elif detected.presentation:
         assert isinstance(detected.data, dict)
         _verify_json_presentation(detected.data, detected.format, options, report)
@@ -186,11 +211,24 @@ def verify(data: str | bytes | Mapping[str, Any], options: VerifyOptions) -> Ver
 
 # --- SD-JWT ------------------------------------------------------------------------------
 
+
+def _sd_jwt_vc_issuer(payload: Mapping[str, Any]) -> str:
+    """SD-JWT VC section 3.5: the issuer's key is found from a DID ``iss`` (this library
+    resolves DIDs only: no JWT VC Issuer Metadata lookup, no x5c)."""
+    iss = payload.get("iss")
+    if not isinstance(iss, str) or not iss.startswith("did:"):
+        raise VerdictError(
+            "issuer_key_unresolvable",
+            "The SD-JWT VC's iss is not a DID; this verifier resolves issuer keys from DIDs.",
+        )
+    return iss
+
+
 def _issuer_key_lookup(
-    resolver: Resolver,
+    resolver: Resolver, fmt: Format = Format.SD_JWT
 ) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
     def lookup(header: Mapping[str, Any], payload: Mapping[str, Any]) -> PublicKey:
-        issuer = issuer_id(payload)
+        issuer = _sd_jwt_vc_issuer(payload) if fmt is Format.DC_SD_JWT else issuer_id(payload)
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise MalformedError("jwt_malformed", "The issuer JWT header has no 'kid' DID URL.")
@@ -208,11 +246,16 @@ def _issuer_key_lookup(
 
 
 def _verify_sd_jwt(
-    text: str, is_presentation: bool, options: VerifyOptions, report: VerificationReport
+    text: str,
+    is_presentation: bool,
+    options: VerifyOptions,
+    report: VerificationReport,
+    fmt: Format = Format.SD_JWT,
 ) -> None:
     """The SD-JWT verifier's steps, each reported as it ran (``StepTrace``), then the
     holder binding and the checks common to every credential (its validity period is the
-    verifier's own step 6, so it is not checked twice)."""
+    verifier's own step 6, so it is not checked twice). An SD-JWT VC (``dc+sd-jwt``) then
+    has its ``vct`` and ``status`` checked (``_sd_jwt_vc_checks``)."""
     from passport.sdjwt.verifier import StepTrace
     from passport.sdjwt.verifier import verify as sd_verify
 
@@ -221,14 +264,14 @@ def _verify_sd_jwt(
     try:
         result = sd_verify(
             text,
-            issuer_key=_issuer_key_lookup(options.resolver),
+            issuer_key=_issuer_key_lookup(options.resolver, fmt),
             nonce=options.nonce if is_presentation else None,
             aud=options.audience if is_presentation else None,
             now=options.now,
             require_kb=require_kb,
             max_kb_age=options.kb_max_age,
             clock_skew=options.clock_skew,
-            expected_typ="vc+sd-jwt",
+            expected_typ=fmt.value,
             trace=trace,
         )
     except PassportError as err:
@@ -239,6 +282,9 @@ def _verify_sd_jwt(
     for name in result.steps:
         report.passed(name)
     payload = dict(result.payload)
+    if fmt is Format.DC_SD_JWT:
+        _sd_jwt_vc_checks(payload, result.disclosed, result.holder_jwk, options, report)
+        return
     report.subject = _summary(payload)
     report.subject["disclosed"] = list(result.disclosed)
     if result.kb_payload is not None:
@@ -246,6 +292,77 @@ def _verify_sd_jwt(
             "holder_binding", lambda: _check_cnf_binding(payload, result.holder_jwk, options)
         )
     _credential_checks(payload, options, report, partial=True, validity=False)
+
+
+def _sd_jwt_vc_checks(
+    payload: dict[str, Any],
+    disclosed: tuple[str, ...],
+    holder_jwk: Mapping[str, Any] | None,
+    options: VerifyOptions,
+    report: VerificationReport,
+) -> None:
+    """After the SD-JWT steps of a ``dc+sd-jwt``: ``vct`` present (``vct_missing``), the
+    ``status`` (``_check_sd_jwt_vc_status``), the verifier's credential checks. The holder is
+    the ``cnf.jwk`` key that signed the KB-JWT: there is no subject DID to compare.
+
+    ``report.subject``: ``issuer``, ``vct``, ``claims`` (the processed payload),
+    ``disclosed`` (paths), ``holder_jwk``."""
+    report.subject = {
+        "issuer": payload.get("iss"),
+        "vct": payload.get("vct"),
+        "claims": payload,
+        "disclosed": list(disclosed),
+        "holder_jwk": dict(holder_jwk or {}),
+    }
+    if not isinstance(payload.get("vct"), str) or not payload["vct"]:
+        report.failed("format", "vct_missing", "An SD-JWT VC must carry a vct string.")
+        return
+    if "status" in payload:
+        report.run("status", lambda: _check_sd_jwt_vc_status(payload, options))
+    for name, check in options.credential_checks:
+        report.run(name, lambda check=check: check(payload))  # type: ignore[misc]
+
+
+def _check_sd_jwt_vc_status(payload: Mapping[str, Any], options: VerifyOptions) -> None:
+    """The ``status`` of an SD-JWT VC: our Bitstring Status List entries
+    (``bitstring_status_list``, checked as a VC's ``credentialStatus``), or an IETF Token
+    Status List reference (``status_list``; needs ``token_status_fetcher``). Anything else, or
+    a Token Status List without a fetcher: ``status_mechanism_unsupported`` (could not check).
+    """
+    from passport.credentials.sd_jwt_vc import BITSTRING_STATUS_MEMBER
+
+    status = payload["status"]
+    if isinstance(status, Mapping) and BITSTRING_STATUS_MEMBER in status:
+        entries = status[BITSTRING_STATUS_MEMBER]
+        if not isinstance(entries, list) or not entries:
+            raise MalformedError(
+                "status_entry_malformed",
+                f"status.{BITSTRING_STATUS_MEMBER} must be a non-empty array of entries.",
+            )
+        _check_status({"issuer": payload["iss"], "credentialStatus": entries}, options)
+        return
+    if (
+        isinstance(status, Mapping)
+        and "status_list" in status
+        and options.token_status_fetcher is not None
+    ):
+        from passport.status.token import check_token_status
+
+        state = check_token_status(
+            status["status_list"],
+            iss=str(payload["iss"]),
+            fetch=options.token_status_fetcher,
+            issuer_key=_issuer_key_lookup(options.resolver, Format.DC_SD_JWT),
+        )
+        if state in ("revoked", "suspended"):
+            raise VerdictError(state, f"The issuer's Token Status List marks it {state}.")
+        if state == "valid":
+            return
+    raise CouldNotCheckError(
+        "status_mechanism_unsupported",
+        "The credential uses a status mechanism this verifier cannot check "
+        "(a Token Status List without a fetcher, or an unknown one).",
+    )
 
 
 def _check_cnf_binding(

@@ -180,7 +180,8 @@ def _secure(
     now: datetime,
 ) -> tuple[str | dict[str, Any], bytes]:
     """Sign ``unsigned`` through ``passport.securing.issue`` (SD-JWT bound to the wallet's
-    proof key, IETF SD-JWT VC ``dc+sd-jwt`` bound to it, or Data Integrity eddsa-rdfc-2022); returns the secured credential and the
+    proof key, IETF SD-JWT VC ``dc+sd-jwt`` bound to it, or Data Integrity eddsa-rdfc-2022);
+    returns the secured credential and the
     bytes its digest covers (the compact SD-JWT, or the JCS bytes of the signed document)."""
     from passport import securing
     from passport.di.jcs import canonicalize
@@ -287,8 +288,7 @@ def _builder(
     configuration: CredentialConfiguration,
     customer: Customer,
     account_id: int | None,
-    build_fido: Callable[[list[dict[str, Any]], datetime, datetime, str], dict[str, Any]]
-    | None,
+    build_fido: Callable[[list[dict[str, Any]], datetime, datetime, str], dict[str, Any]] | None,
 ) -> Callable[[dict[str, Any]], dict[str, Any]]:
     """The builder of one copy's unsigned credential from its common arguments; the bank's
     facts (customer, statement figures) are read once for all copies."""

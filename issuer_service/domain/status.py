@@ -46,6 +46,8 @@ class StatusChange:
     digest: str
     revoked: bool
     suspended: bool
+    #: How many copies changed (a batch issuance's copies change together).
+    copies: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class StatusChange:
             "digest": self.digest,
             "revoked": self.revoked,
             "suspended": self.suspended,
+            "copies": self.copies,
         }
 
 
@@ -220,6 +223,20 @@ def _credential(session: Session, credential_id: str) -> IssuedCredential:
     return record
 
 
+def _copies(session: Session, record: IssuedCredential) -> list[IssuedCredential]:
+    """``record`` and the other copies of its batch, locked, in a stable order."""
+    if record.batch_id is None:
+        return [record]
+    return list(
+        session.scalars(
+            select(IssuedCredential)
+            .where(IssuedCredential.batch_id == record.batch_id)
+            .order_by(IssuedCredential.status_group, IssuedCredential.status_index)
+            .with_for_update()
+        )
+    )
+
+
 def change_status(
     db: Database,
     ctx: IssuerContext,
@@ -231,7 +248,8 @@ def change_status(
 ) -> StatusChange:
     """Revoke, suspend or reinstate a credential (Bitstring Status List section 3.1): flip its
     bit, sign the list credential as a new version, queue the digest for the chain and
-    audit, in one transaction.
+    audit, in one transaction. The copies of a batch issuance (any copy's id names them all)
+    change together: every copy's bit is flipped, and each list they are in is signed once.
 
     Raises VerdictError ``credential_not_found``, ``credential_already_revoked``,
     ``credential_already_suspended``, ``credential_revoked`` (a revoked credential cannot
@@ -260,20 +278,31 @@ def change_status(
             )
         purpose = "revocation" if action == "revoke" else "suspension"
         value = 0 if action == "reinstate" else 1
-        lst = session.get(
-            StatusListRecord, _list_id(record.status_group, purpose), with_for_update=True
-        )
-        if lst is None:  # pragma: no cover - created with the group
-            raise VerdictError("status_list_not_found", "The credential's status list is gone.")
-        bits = StatusList.from_bytes(lst.bits, min_entries=lst.size)
-        bits.set(record.status_index, value)
-        lst.version += 1
-        _sign_list(ctx, lst, bits, now)
-        _queue_publication(session, lst, now)
-        if action == "revoke":
-            record.revoked = True
-        else:
-            record.suspended = action == "suspend"
+        copies = _copies(session, record)
+        lists: dict[int, tuple[StatusListRecord, StatusList]] = {}
+        for copy in copies:
+            if copy.status_group not in lists:
+                lst = session.get(
+                    StatusListRecord, _list_id(copy.status_group, purpose), with_for_update=True
+                )
+                if lst is None:  # pragma: no cover - created with the group
+                    raise VerdictError(
+                        "status_list_not_found", "The credential's status list is gone."
+                    )
+                lists[copy.status_group] = (
+                    lst,
+                    StatusList.from_bytes(lst.bits, min_entries=lst.size),
+                )
+            lists[copy.status_group][1].set(copy.status_index, value)
+            if action == "revoke":
+                copy.revoked = True
+            else:
+                copy.suspended = action == "suspend"
+        for lst, bits in lists.values():
+            lst.version += 1
+            _sign_list(ctx, lst, bits, now)
+            _queue_publication(session, lst, now)
+        lst = lists[record.status_group][0]
         audit(
             session,
             ctx,
@@ -284,9 +313,17 @@ def change_status(
             status_list=lst.list_id,
             index=record.status_index,
             version=lst.version,
+            copies=len(copies),
         )
         return StatusChange(
-            cid, action, lst.list_id, lst.version, lst.digest, record.revoked, record.suspended
+            cid,
+            action,
+            lst.list_id,
+            lst.version,
+            lst.digest,
+            record.revoked,
+            record.suspended,
+            len(copies),
         )
 
 

@@ -57,9 +57,7 @@ def _epoch(value: Any, what: str) -> int:
     return int(parse_datetime(value).timestamp())
 
 
-def sd_jwt_vc_claims(
-    credential: Mapping[str, Any], *, vct: str, now: datetime
-) -> dict[str, Any]:
+def sd_jwt_vc_claims(credential: Mapping[str, Any], *, vct: str, now: datetime) -> dict[str, Any]:
     """The SD-JWT VC payload (before concealment) of an unsigned W3C ``credential``.
 
     Raises MalformedError ``credential_malformed``.

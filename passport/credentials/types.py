@@ -7,8 +7,8 @@ the issuer's configurations and lifetimes (``issuer_service.domain.CONFIGURATION
 offer types (``issuer offer --type kyc|bank-statement|fido``), and the builder of each type
 (``passport.credentials.model``). Adding a type is one row (plus its schema and builder).
 The IETF SD-JWT VC forms (``SD_JWT_VC_TYPES``, ``dc+sd-jwt``) are derived from the rows
-marked ``sd_jwt_vc``. The offline QR forms (``OFFLINE_TYPES``) are rows of their own: they carry the claims of a
-registered type in another format and have no schema or builder.
+marked ``sd_jwt_vc``. The offline QR forms (``OFFLINE_TYPES``) are rows of their own: they
+carry the claims of a registered type in another format and have no schema or builder.
 """
 
 from __future__ import annotations

@@ -16,17 +16,16 @@ failed; ``details.code`` is the check's own code), ``credential_unverifiable``
 from __future__ import annotations
 
 import json
-import zlib
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from passport.did.document import split_did_url
 from passport.errors import CouldNotCheckError, PassportError, VerdictError
 from passport.formats import FORMAT_DFP_OFFLINE
-from passport.keys import PublicKey, b64url_decode
+from passport.keys import PublicKey
 from passport.ports import Resolver, StatusFetcher
+from passport.verify import TokenStatusFetcher
 from passport.wallet.model import CredentialCopy, HeldCredential, SlotKey, credential_local_id
 
 __all__ = [
@@ -48,8 +47,6 @@ FORMAT_DC_SD_JWT: Final = "dc+sd-jwt"
 FORMAT_LDP_VC: Final = "ldp_vc"
 SUPPORTED_FORMATS: Final = (FORMAT_VC_SD_JWT, FORMAT_DC_SD_JWT, FORMAT_LDP_VC, FORMAT_DFP_OFFLINE)
 
-#: Fetches an IETF Token Status List token (a compact JWT) by its URI.
-TokenStatusFetcher = Callable[[str], str]
 
 # Registered JWT claims of an SD-JWT VC that are not the subject's claims (SD-JWT VC 3.2.2).
 _SD_JWT_VC_META: Final = frozenset(
@@ -137,6 +134,7 @@ def _check_pipeline(
     resolver: Resolver,
     status_fetcher: StatusFetcher | None,
     now: datetime,
+    token_status: TokenStatusFetcher | None = None,
 ) -> None:
     from passport.report import ReportStatus
     from passport.verify import VerifyOptions, verify
@@ -148,6 +146,7 @@ def _check_pipeline(
             now=now,
             status_fetcher=status_fetcher,
             require_holder_binding=False,
+            token_status_fetcher=token_status,
         ),
     )
     if report.status is ReportStatus.VERIFIED:
@@ -166,114 +165,26 @@ def _check_pipeline(
     raise _rejected(code, message)
 
 
-def _dc_issuer_key(
-    resolver: Resolver,
-) -> Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey]:
-    """SD-JWT VC section 3.5: the issuer key from a DID URL ``kid`` of the ``iss`` DID."""
-
-    def lookup(header: Mapping[str, Any], payload: Mapping[str, Any]) -> PublicKey:
-        iss, kid = payload.get("iss"), header.get("kid")
-        if not isinstance(iss, str) or not iss.startswith("did:"):
-            raise VerdictError(
-                "issuer_mismatch",
-                "The SD-JWT VC's iss is not a DID; this wallet resolves DID issuers only.",
-            )
-        ref = kid if isinstance(kid, str) else iss
-        if ref.startswith("#"):
-            ref = iss + ref
-        did, _ = split_did_url(ref)
-        if did != iss:
-            raise VerdictError(
-                "issuer_mismatch", f"The signing key {ref!r} does not belong to the issuer {iss!r}."
-            )
-        doc = resolver.resolve(iss)
-        if "#" in ref:
-            return doc.authorized_method(ref, "assertionMethod").public_key
-        methods = doc.methods_for("assertionMethod")
-        if len(methods) != 1:
-            raise VerdictError(
-                "verification_method_not_found",
-                "The SD-JWT VC names no kid and its issuer has several keys.",
-            )
-        return methods[0].public_key
-
-    return lookup
-
-
-def _token_status(
-    status: Any,
-    *,
-    lookup: Callable[[Mapping[str, Any], Mapping[str, Any]], PublicKey],
-    iss: str,
-    fetch: TokenStatusFetcher | None,
-) -> str:
-    """IETF Token Status List (draft, section 8): the referenced token's status value."""
-    from passport.sdjwt.common import parse_jws, verify_jws_signature
-
-    ref = status.get("status_list") if isinstance(status, Mapping) else None
-    if not isinstance(ref, Mapping) or not isinstance(ref.get("uri"), str):
-        raise _rejected("status_entry_malformed", "status.status_list needs idx and uri")
-    idx = ref.get("idx")
-    if not isinstance(idx, int) or isinstance(idx, bool) or idx < 0:
-        raise _rejected("status_entry_malformed", "status.status_list.idx must be an integer")
-    if fetch is None:
-        raise CouldNotCheckError(
-            "credential_unverifiable", "No status list fetcher was given for this SD-JWT VC."
-        )
-    token = fetch(str(ref["uri"]))
-    jwt = parse_jws(token, what="status list token")
-    if jwt.header.get("typ") != "statuslist+jwt" or jwt.payload.get("sub") != ref["uri"]:
-        raise _rejected("status_list_malformed", "the status list token's typ or sub is wrong")
-    if jwt.payload.get("iss", iss) != iss:
-        raise _rejected("status_list_issuer_mismatch", "the status list has another issuer")
-    verify_jws_signature(jwt, lookup(jwt.header, {**jwt.payload, "iss": iss}))
-    lst = jwt.payload.get("status_list")
-    if not isinstance(lst, Mapping) or lst.get("bits") not in (1, 2, 4, 8):
-        raise _rejected("status_list_malformed", "status_list needs bits 1, 2, 4 or 8 and lst")
-    bits = int(lst["bits"])
-    try:
-        raw = zlib.decompress(b64url_decode(str(lst.get("lst"))))
-    except (ValueError, zlib.error) as exc:
-        raise _rejected("status_list_malformed", f"lst is not base64url DEFLATE: {exc}") from exc
-    position = idx * bits
-    if position // 8 >= len(raw):
-        raise _rejected("status_index_out_of_range", "the index lies beyond the list")
-    value = (raw[position // 8] >> (position % 8)) & ((1 << bits) - 1)
-    return {0: "valid", 1: "revoked", 2: "suspended"}.get(value, "unknown")
-
-
 def _check_dc_sd_jwt(
     credential: str,
     *,
     resolver: Resolver,
+    status_fetcher: StatusFetcher | None,
     token_status: TokenStatusFetcher | None,
     now: datetime,
 ) -> dict[str, Any]:
-    from passport.sdjwt.verifier import verify as verify_sd_jwt
+    """An SD-JWT VC through the core pipeline (``passport.verify``, its ``dc+sd-jwt`` branch:
+    signature, ``vct``, Bitstring or Token Status List); its full payload."""
+    from passport.sdjwt.holder import full_payload
 
-    lookup = _dc_issuer_key(resolver)
-    try:
-        verified = verify_sd_jwt(
-            credential, issuer_key=lookup, now=now, require_kb=False, expected_typ="dc+sd-jwt"
-        )
-    except CouldNotCheckError as exc:
-        raise CouldNotCheckError(
-            "credential_unverifiable",
-            f"The issuer's key could not be resolved ({exc.code}); the credential was not stored.",
-            details={"code": exc.code},
-        ) from exc
-    except PassportError as exc:
-        raise _rejected(exc.code, exc.message) from exc
-    payload = dict(verified.payload)
-    if not isinstance(payload.get("vct"), str):
-        raise _rejected("vct_missing", "an SD-JWT VC must carry a vct string")
-    if "status" in payload:
-        state = _token_status(
-            payload["status"], lookup=lookup, iss=str(payload["iss"]), fetch=token_status
-        )
-        if state != "valid":
-            raise _rejected(state, f"the issuer's status list marks it {state}")
-    return payload
+    _check_pipeline(
+        credential,
+        resolver=resolver,
+        status_fetcher=status_fetcher,
+        now=now,
+        token_status=token_status,
+    )
+    return full_payload(credential)
 
 
 def _checked_view(
@@ -289,7 +200,13 @@ def _checked_view(
     if fmt == FORMAT_DC_SD_JWT:
         if not isinstance(credential, str):
             raise _unsupported(fmt)
-        return _check_dc_sd_jwt(credential, resolver=resolver, token_status=token_status, now=now)
+        return _check_dc_sd_jwt(
+            credential,
+            resolver=resolver,
+            status_fetcher=status_fetcher,
+            token_status=token_status,
+            now=now,
+        )
     if (fmt == FORMAT_VC_SD_JWT) != isinstance(credential, str):
         raise _unsupported(fmt)
     _check_pipeline(credential, resolver=resolver, status_fetcher=status_fetcher, now=now)
@@ -515,7 +432,13 @@ def check_held(
     try:
         if held.format == FORMAT_DC_SD_JWT:
             assert isinstance(held.credential, str)
-            _check_dc_sd_jwt(held.credential, resolver=resolver, token_status=token_status, now=now)
+            _check_dc_sd_jwt(
+                held.credential,
+                resolver=resolver,
+                status_fetcher=status_fetcher,
+                token_status=token_status,
+                now=now,
+            )
         else:
             _check_pipeline(
                 held.credential, resolver=resolver, status_fetcher=status_fetcher, now=now

@@ -10,6 +10,7 @@ from passport.credentials.types import (
     issued_types,
     offer_types,
     offline_types,
+    sd_jwt_vc_types,
 )
 from passport.exchange.oid4vci import passport_credential_configurations
 
@@ -30,8 +31,20 @@ def test_the_offered_configurations_are_the_issued_types() -> None:
     assert names == ["KYCCredential", "BankStatementCredential", "FidoKeyBindingCredential"]
     offline = [o.name for o in offline_types()]
     assert offline == ["OfflineBankStatementCredential", "OfflineKYCCredential"]
-    configs = passport_credential_configurations()
-    assert list(configs) == names + offline and list(CONFIGURATIONS) == names + offline
+    dc = [d.name for d in sd_jwt_vc_types()]
+    assert dc == ["KYCCredential-dc", "BankStatementCredential-dc"]
+    assert list(passport_credential_configurations()) == names + offline  # no issuer URL: no vct
+    configs = passport_credential_configurations(credential_issuer="https://bank.example/")
+    assert list(configs) == names + offline + dc and list(CONFIGURATIONS) == names + offline + dc
+    for d in sd_jwt_vc_types():
+        assert d.source in names
+        assert configs[d.name]["format"] == "dc+sd-jwt" == CONFIGURATIONS[d.name].format
+        assert configs[d.name]["vct"] == f"https://bank.example/vct/{d.source}"
+        assert configs[d.name]["cryptographic_binding_methods_supported"] == ["jwk"]
+        assert configs[d.name]["credential_signing_alg_values_supported"] == ["EdDSA"]
+        assert "jwt" in configs[d.name]["proof_types_supported"]
+        assert CONFIGURATIONS[d.name].credential_type == d.source
+        assert CONFIGURATIONS[d.name].validity == CREDENTIAL_TYPE_REGISTRY[d.source].validity
     for o in offline_types():
         assert o.source in names  # carries the claims of a registered type
         assert configs[o.name]["format"] == "dfp-offline-cwt" == CONFIGURATIONS[o.name].format
@@ -45,4 +58,6 @@ def test_the_offered_configurations_are_the_issued_types() -> None:
         "fido": "FidoKeyBindingCredential",
         "offline-bank-statement": "OfflineBankStatementCredential",
         "offline-kyc": "OfflineKYCCredential",
+        "kyc-dc": "KYCCredential-dc",
+        "bank-statement-dc": "BankStatementCredential-dc",
     }
