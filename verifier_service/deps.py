@@ -157,7 +157,9 @@ class _PolicyAccreditation:
 
     def check(self, doc: Mapping[str, Any]) -> None:
         checker = self.link.accreditation().with_policy(
-            self.policy.accepted_types, self.policy.accepted_jurisdictions
+            self.policy.accepted_types,
+            self.policy.accepted_jurisdictions,
+            {r.vct: r.credential_type for r in self.policy.credentials if r.vct},
         )
         checker.check(doc)
 

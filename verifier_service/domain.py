@@ -264,6 +264,8 @@ def _policy_source(policy: Policy) -> dict[str, Any]:
         if cred["id"] == "fido":
             continue
         section: dict[str, Any] = {"claims": cred["claims"], "values": cred["values"]}
+        if cred.get("vct"):
+            section["vct"] = cred["vct"]
         if cred["id"] == "bank_statement":
             if data["min_balance"] is not None:
                 section["min_balance"] = data["min_balance"]

@@ -54,7 +54,7 @@ REGISTERED_CLAIMS: Final = frozenset(
 def _epoch(value: Any, what: str) -> int:
     if not isinstance(value, str):
         raise MalformedError("credential_malformed", f"The credential has no {what}.")
-    return int(parse_datetime(value).timestamp())
+    return int(parse_datetime(value, what).timestamp())
 
 
 def sd_jwt_vc_claims(credential: Mapping[str, Any], *, vct: str, now: datetime) -> dict[str, Any]:

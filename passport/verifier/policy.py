@@ -129,6 +129,7 @@ class Policy:
                     "type": c.credential_type,
                     "claims": list(c.claims),
                     "values": {k: list(v) for k, v in c.values.items()},
+                    "vct": c.vct,
                 }
                 for c in self.credentials
             ],

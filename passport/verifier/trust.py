@@ -128,13 +128,18 @@ class AccreditationChecker:
         self._lock = threading.Lock()
 
     def with_policy(
-        self, accepted_types: Sequence[str], accepted_jurisdictions: Sequence[str]
+        self,
+        accepted_types: Sequence[str],
+        accepted_jurisdictions: Sequence[str],
+        vct_types: Mapping[str, str] | None = None,
     ) -> AccreditationChecker:
-        """The same caches under another policy's acceptance lists."""
+        """The same caches under another policy's acceptance lists; ``vct_types`` adds the
+        policy's own ``vct`` names (e.g. a bank's ``<issuer>/vct/<Type>``) to the known ones."""
         other = AccreditationChecker.__new__(AccreditationChecker)
         other.__dict__.update(self.__dict__)
         other.accepted_types = tuple(accepted_types)
         other.accepted_jurisdictions = tuple(accepted_jurisdictions)
+        other.vct_types = {**self.vct_types, **(vct_types or {})}
         return other
 
     def refresh(self) -> None:

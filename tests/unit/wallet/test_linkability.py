@@ -280,7 +280,7 @@ def test_two_verifiers_share_nothing_but_the_disclosed_claims(
             f"/api/sessions/{created['session_id']}",
             headers={"Authorization": "Bearer test-api-key"},
         ).json()
-        assert stored["status"] == "approved", stored
+        assert stored["status"] == "approved", json.dumps(stored["report"])[:3000]
         seen.append(stored)
     # both retained the same disclosed claims: that much the citizen chose to share
     assert seen[0]["claims"] == seen[1]["claims"] and seen[0]["claims"]
@@ -424,3 +424,64 @@ def test_copies_of_two_different_slot_keys_are_two_holders(
         f"/api/sessions/{created['session_id']}", headers={"Authorization": "Bearer test-api-key"}
     ).json()
     assert stored["status"] == "rejected" and "holder_mismatch" in stored["codes"], answer
+
+
+def test_the_eudi_policy_takes_dc_sd_jwt_copies_asked_by_vct(
+    world: World, http: httpx.Client, tmp_path: Path
+) -> None:
+    """verifier_service/policies/eudi.toml with the bank's vct: DCQL ``vct_values``, dc+sd-jwt
+    copies of both credentials, one slot key, approved; two verifiers share nothing."""
+    from passport.verifier.policy import load_policy
+    from passport.verifier.query import build_dcql
+
+    text = (Path(__file__).resolve().parents[3] / "verifier_service/policies/eudi.toml").read_text()
+    policy_file = tmp_path / "eudi.toml"
+    policy_file.write_text(
+        text.replace("http://127.0.0.1:8000", world.bank.settings.base_url), encoding="utf-8"
+    )
+    dcql = build_dcql(load_policy(policy_file))
+    assert {q["format"] for q in dcql["credentials"]} == {"dc+sd-jwt"}
+    assert dcql["credentials"][0]["meta"] == {
+        "vct_values": [f"{world.bank.settings.base_url}/vct/KYCCredential"]
+    }
+    pairs = []
+    for i in range(2):
+        directory = tmp_path / f"eudi-{i}"
+        directory.mkdir()
+        runtime = world.verifier_runtime(
+            directory,
+            policy=policy_file,
+            keep_raw_presentation=True,
+            base_url=f"https://eudi-{i}.example",
+        )
+        pairs.append((runtime, world.verifier_client(runtime)))
+    _route(world, http, pairs)
+    state = new_wallet(world.clock.now())
+    bank = world.bank
+    for config in ("KYCCredential-dc", "BankStatementCredential-dc"):
+        offer = create_offer(
+            bank.runtime.db, bank.runtime.ctx, customer_id="TW-0001", configuration_id=config
+        )
+        state, (held,) = receive(
+            offer.uri,
+            tx_code=offer.tx_code,
+            state=state,
+            http=http,
+            resolver=world.resolver,
+            status_fetcher=world.status_fetcher(),
+            clock=world.clock,
+            copies=2,
+        )
+        assert held.format == "dc+sd-jwt" and len(held.copies) == 2
+    bank.anchor()
+    catch_up(world.chain, world.clock)
+    for _runtime, client in pairs:
+        state, created = _onboard(world, http, client, state)
+        stored = client.get(
+            f"/api/sessions/{created['session_id']}",
+            headers={"Authorization": "Bearer test-api-key"},
+        ).json()
+        assert stored["status"] == "approved", json.dumps(stored["report"])[:3000]
+    a, b = (stored_values(_database(runtime)) for runtime, _ in pairs)
+    assert {"signature", "digest", "salt", "key", "status"} <= _kinds(a)
+    assert a & b == set(), sorted(a & b)[:10]
