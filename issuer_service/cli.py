@@ -3,7 +3,8 @@
     issuer init --name NAME [--dir DIR] [--deployment FILE | --rpc URL] [--base-url URL]
     issuer serve [--host 127.0.0.1] [--port 8000]
     issuer import FILE                         customers and accounts (.json or .csv)
-    issuer offer CUSTOMER --type kyc|bank-statement|fido|offline-bank-statement|offline-kyc
+    issuer offer CUSTOMER --type kyc|bank-statement|fido|offline-bank-statement|offline-kyc|
+                                 kyc-dc|bank-statement-dc
                  [--png FILE]
     issuer revoke|suspend|reinstate CREDENTIAL_ID [--reason TEXT]
     issuer status                              counts, status lists, pending chain jobs
@@ -245,7 +246,9 @@ def offer(
     kind: Annotated[
         str,
         typer.Option(
-            "--type", help="kyc, bank-statement, fido, offline-bank-statement or offline-kyc."
+            "--type",
+            help="kyc, bank-statement, fido, offline-bank-statement, offline-kyc, "
+            "kyc-dc or bank-statement-dc (IETF SD-JWT VC).",
         ),
     ] = "kyc",
     account: Annotated[

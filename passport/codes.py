@@ -360,6 +360,7 @@ CODES: Final[Mapping[str, Code]] = _index([
     Code("statement_too_old", VERDICT),
     Code("status_list_forbidden_host", COULD_NOT_CHECK),
     Code("status_mechanism_unsupported", COULD_NOT_CHECK),
+    Code("vct_missing", MALFORMED, "format"),
     Code("verifier_already_initialised", CONFIGURATION),
     Code("verifier_config_malformed", CONFIGURATION),
     Code("verifier_identity_invalid", CONFIGURATION),

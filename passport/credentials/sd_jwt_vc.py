@@ -142,9 +142,12 @@ def type_metadata(
     locale: str = "en",
 ) -> dict[str, Any]:
     """SD-JWT VC Type Metadata (section 6) of the ``dc+sd-jwt`` form of ``credential_type``:
-    ``vct``, ``name``, ``description``, ``display`` and ``claims`` (one entry a subject claim
-    of the type's JSON Schema, ``sd: "always"``; the ``balanceAtLeast`` tiers as
-    ``["balanceAtLeast", null]``)."""
+    ``vct``, ``name``, ``description``, ``extends`` (the bank-independent type,
+    ``passport.credentials.types.generic_vct``), ``display`` and ``claims`` (one entry a
+    subject claim of the type's JSON Schema, ``sd: "always"``; the ``balanceAtLeast`` tiers
+    as ``["balanceAtLeast", null]``)."""
+    from passport.credentials.types import generic_vct
+
     claims: list[dict[str, Any]] = []
     for claim in _subject_properties(credential_type):
         claims.append(
@@ -166,6 +169,7 @@ def type_metadata(
         "vct": vct,
         "name": name,
         "description": description,
+        "extends": generic_vct(credential_type),
         "display": [{"locale": locale, "name": name, "description": description}],
         "claims": claims,
     }

@@ -25,6 +25,7 @@ __all__ = [
     "CREDENTIAL_TYPE_REGISTRY",
     "OFFLINE_TYPES",
     "SD_JWT_VC_TYPES",
+    "GENERIC_VCT_BASE",
     "VCT_PATH",
     "CredentialType",
     "OfflineCredentialType",
@@ -32,6 +33,8 @@ __all__ = [
     "issued_types",
     "offer_types",
     "offline_types",
+    "credential_type_of_vct",
+    "generic_vct",
     "sd_jwt_vc_types",
     "vct_url",
 ]
@@ -169,6 +172,29 @@ def vct_url(credential_issuer: str, source: str) -> str:
     """The ``vct`` of the SD-JWT VC form of ``source`` at ``credential_issuer`` (the URL its
     Type Metadata is served at)."""
     return f"{credential_issuer.rstrip('/')}{VCT_PATH}{source}"
+
+
+#: The bank-independent type identifiers that every bank's ``vct`` extends (its Type Metadata
+#: ``extends``): ``<GENERIC_VCT_BASE><type name>``, the verifier policy's default ``vct``.
+GENERIC_VCT_BASE: Final = "https://w3id.org/financial-passport/vct/"
+
+
+def generic_vct(source: str) -> str:
+    """The bank-independent ``vct`` that the SD-JWT VC form of ``source`` extends."""
+    return GENERIC_VCT_BASE + source
+
+
+def credential_type_of_vct(vct: str) -> str | None:
+    """The registered type an SD-JWT VC ``vct`` stands for: the generic identifier
+    (``generic_vct``) or any issuer's ``<issuer>/vct/<type>``; None for a foreign ``vct``."""
+    if not isinstance(vct, str):
+        return None
+    for prefix in (GENERIC_VCT_BASE, VCT_PATH):
+        if prefix in vct:
+            name = vct.rsplit(prefix, 1)[1]
+            if name in CREDENTIAL_TYPE_REGISTRY and CREDENTIAL_TYPE_REGISTRY[name].sd_jwt_vc:
+                return name
+    return None
 
 
 #: The SD-JWT VC forms, by configuration id.

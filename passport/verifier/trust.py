@@ -71,7 +71,10 @@ def issuance_time(doc: Mapping[str, Any]) -> datetime | None:
 
 def _types(doc: Mapping[str, Any], vct_types: Mapping[str, str]) -> list[str]:
     if isinstance(doc.get("vct"), str):
-        name = vct_types.get(str(doc["vct"]))
+        from passport.credentials.types import credential_type_of_vct
+
+        # A bank's own vct (<issuer>/vct/<type>) extends the generic one the policy names.
+        name = vct_types.get(str(doc["vct"])) or credential_type_of_vct(str(doc["vct"]))
         return [name] if name else []
     types = doc.get("type")
     types = [types] if isinstance(types, str) else types
