@@ -485,3 +485,138 @@ def test_the_eudi_policy_takes_dc_sd_jwt_copies_asked_by_vct(
     a, b = (stored_values(_database(runtime)) for runtime, _ in pairs)
     assert {"signature", "digest", "salt", "key", "status"} <= _kinds(a)
     assert a & b == set(), sorted(a & b)[:10]
+
+
+def test_a_slot_key_proof_for_another_request_is_refused(
+    world: World, http: httpx.Client, tmp_path: Path
+) -> None:
+    """The FIDO presentation's second proof (by the slot key) must answer this request too."""
+    from passport.exchange.vp_wallet import send_response
+    from passport.fido.presentation import add_holder_key_proof, holder_proofs_only
+    from passport.wallet.flows import choose_slot
+    from passport.wallet.presentation import build_vp_token
+
+    runtime, client = _retail(world, tmp_path, http)
+    state = _with_fido(world, http, _wallet_with_batches(world, http, copies=2))
+    created = new_request(client, response_mode="direct_post")
+    now = world.clock.now()
+    pending = prepare_presentation(
+        created["uri"], state=state, http=http, resolver=world.resolver, now=now
+    )
+    assert pending.plan is not None
+    request = pending.request
+    slot, _ = choose_slot(pending.plan, state, request.client_id.raw)
+    assert slot is not None
+    token, _ = build_vp_token(
+        pending.plan,
+        state,
+        nonce=request.nonce,
+        client_id=request.client_id.raw,
+        now=now,
+        authenticate=lambda r, o, origin: SoftwareHolder().authenticate(r, o, origin=origin),
+        slot=slot,
+    )
+    vp = token["fido"][0]
+    assert isinstance(vp, dict) and len(vp["proof"]) == 2
+    own, _extra = holder_proofs_only(vp)
+    token["fido"] = [
+        add_holder_key_proof(own, slot.key, slot.kid, nonce="another-nonce", client_id="x")
+    ]
+    send_response(request, token, http=http)
+    stored = client.get(
+        f"/api/sessions/{created['session_id']}", headers={"Authorization": "Bearer test-api-key"}
+    ).json()
+    assert stored["status"] == "rejected"
+    assert "domain_mismatch" in stored["codes"] or "challenge_mismatch" in stored["codes"]
+
+
+def test_an_independent_openid4vp_verifier_takes_the_banks_sd_jwt_vc(
+    world: World, tmp_path: Path
+) -> None:
+    """tests/counterparts/spec_verifier.py (OpenID4VP 1.0 from the spec) asks for dc+sd-jwt
+    with the bank's vct; the real wallet answers with a copy of the bank's SD-JWT VC; the
+    verifier checks it with the bank's key (RFC 9901 + SD-JWT VC) and the KB-JWT."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "counterparts"))
+    from spec_verifier import Session, SpecVerifier
+
+    from passport.sdjwt.verifier import verify as verify_sd_jwt
+
+    vct = f"{world.bank.settings.base_url}/vct/KYCCredential"
+    issuer_key = world.bank.keys.signing.public_key
+
+    def check(query_id: str, presentation: Any, session: Session) -> dict[str, Any]:
+        verified = verify_sd_jwt(
+            presentation,
+            issuer_key=issuer_key,
+            now=world.clock.now(),
+            nonce=session.nonce,
+            aud=session.client_id,
+            require_kb=True,
+            expected_typ="dc+sd-jwt",
+        )
+        assert verified.payload["vct"] == vct and verified.payload["iss"] == world.bank.did
+        return {k: verified.payload[k] for k in ("legalName", "nationality")}
+
+    class Mixed(Router):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = httpx.HTTPTransport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.host == "127.0.0.1":
+                return self.network.handle_request(request)
+            return super().handle_request(request)
+
+    router = Mixed()
+    router.add(world.bank.settings.base_url, world.bank.client)
+    with httpx.Client(transport=router, timeout=10) as http:
+        state = new_wallet(world.clock.now())
+        offer = create_offer(
+            world.bank.runtime.db,
+            world.bank.runtime.ctx,
+            customer_id="TW-0001",
+            configuration_id="KYCCredential-dc",
+        )
+        state, (held,) = receive(
+            offer.uri,
+            tx_code=offer.tx_code,
+            state=state,
+            http=http,
+            resolver=world.resolver,
+            status_fetcher=world.status_fetcher(),
+            clock=world.clock,
+            copies=2,
+        )
+        assert held.format == "dc+sd-jwt" and held.vct == vct
+        query = {
+            "credentials": [
+                {
+                    "id": "pid",
+                    "format": "dc+sd-jwt",
+                    "meta": {"vct_values": [vct]},
+                    "claims": [{"path": ["legalName"]}, {"path": ["nationality"]}],
+                }
+            ]
+        }
+        with SpecVerifier(check) as verifier:
+            for mode in ("direct_post", "direct_post.jwt"):
+                session, link = verifier.new_session(query, response_mode=mode)
+                now = world.clock.now()
+                pending = prepare_presentation(
+                    link, state=state, http=http, resolver=world.resolver, now=now
+                )
+                outcome = answer_presentation(
+                    pending,
+                    consent=True,
+                    state=state,
+                    http=http,
+                    now=now,
+                    authenticate=lambda r, o, origin: SoftwareHolder().authenticate(
+                        r, o, origin=origin
+                    ),
+                )
+                assert outcome.error is None and not session.problems, session.problems
+                (checked,) = session.checked
+                assert checked["query_id"] == "pid" and checked["claims"]["nationality"] == "TW"
+                state = outcome.state
+        assert sum(1 for s in state.slots if s.used) == 2
