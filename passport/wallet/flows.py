@@ -278,22 +278,27 @@ def refresh_batch(
             details={"id": held.id},
         )
     if offer is not None:
-        grant = obtain_access(
-            offer,
-            tx_code=tx_code,
-            http=http,
-            credential_configuration_id=held.configuration_id,
-            allow_http=allow_http,
-        )
-        if (grant.credential_issuer, grant.credential_configuration_id) != (
-            held.issuer_url,
-            held.configuration_id,
+        from passport.exchange.oid4vci import parse_offer_uri
+        from passport.exchange.wallet import send_json
+
+        parsed = parse_offer_uri(offer, fetch=lambda url: send_json(http, "GET", url, "offer"))
+        # checked before the token request, so a wrong offer spends no transaction code
+        if (
+            parsed.credential_issuer != held.issuer_url
+            or held.configuration_id not in parsed.credential_configuration_ids
         ):
             raise VerdictError(
                 "refresh_not_batch",
                 "This offer is for another credential or issuer than the one to refresh.",
                 details={"id": held.id},
             )
+        grant = obtain_access(
+            parsed,
+            tx_code=tx_code,
+            http=http,
+            credential_configuration_id=held.configuration_id,
+            allow_http=allow_http,
+        )
     else:
         grant = AccessGrant(
             credential_issuer=str(record.get("credential_issuer") or held.issuer_url),

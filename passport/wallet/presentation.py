@@ -112,8 +112,12 @@ def _candidate(held: HeldCredential) -> Candidate:
 
 def plan_presentation(query: DcqlQuery, state: WalletState) -> ConsentPlan | None:
     """What would be disclosed for ``query`` from the credentials of ``state`` (None when
-    the query cannot be satisfied). Revoked / suspended / expired credentials are skipped."""
+    the query cannot be satisfied). Revoked / suspended / expired credentials are skipped;
+    batch credentials are preferred to credentials issued once."""
     usable = [c for c in state.credentials if c.status in ("valid", "unknown")]
+    # batch copies first: a presentation then mixes no did:key-bound credential into the
+    # copies of a slot (which the verifier would see as two holders)
+    usable.sort(key=lambda c: not c.is_batch)
     candidates = [_candidate(c) for c in usable]
     selection = select(query, candidates)
     if selection is None:

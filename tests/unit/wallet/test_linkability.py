@@ -513,3 +513,44 @@ def test_an_independent_openid4vp_verifier_takes_the_banks_sd_jwt_vc(
                 assert checked["query_id"] == "pid" and checked["claims"]["nationality"] == "TW"
                 state = outcome.state
         assert sum(1 for s in state.slots if s.used) == 2
+
+
+def test_refresh_with_a_new_offer_from_the_bank(world: World, http: httpx.Client) -> None:
+    """The bank's issuer gives no refresh token: `wallet refresh` takes a new offer of the same
+    credential; the new copies are bound to unused slots only."""
+    from passport.errors import PassportError
+    from passport.wallet.flows import refresh_batch
+
+    router: Router = http.router  # type: ignore[attr-defined]
+    router.add(world.bank.settings.base_url, world.bank.client)
+    state = _wallet_with_batches(world, http, copies=2)
+    kyc = state.credentials[0]
+    state = state.with_slot(replace(state.slots[0], used_by=("decentralized_identifier:did:x",)))
+    world_args: dict[str, Any] = {
+        "http": http,
+        "resolver": world.resolver,
+        "status_fetcher": world.status_fetcher(),
+        "clock": world.clock,
+    }
+    with pytest.raises(PassportError) as err:
+        refresh_batch(kyc.id, state=state, **world_args)
+    assert err.value.code == "refresh_unavailable"
+    bank = world.bank
+    wrong = create_offer(
+        bank.runtime.db,
+        bank.runtime.ctx,
+        customer_id="TW-0001",
+        configuration_id="BankStatementCredential",
+    )
+    with pytest.raises(PassportError) as err:
+        refresh_batch(kyc.id, state=state, offer=wrong.uri, tx_code=wrong.tx_code, **world_args)
+    assert err.value.code == "refresh_not_batch"
+    offer = create_offer(
+        bank.runtime.db, bank.runtime.ctx, customer_id="TW-0001", configuration_id="KYCCredential"
+    )
+    state, renewed = refresh_batch(
+        kyc.id, state=state, offer=offer.uri, tx_code=offer.tx_code, copies=3, **world_args
+    )
+    assert renewed.id == kyc.id and len(renewed.copies) == 3
+    assert state.slots[0].index not in {c.slot for c in renewed.copies}
+    assert state.unused_copies(renewed) == 3
