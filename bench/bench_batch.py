@@ -115,9 +115,7 @@ async def _http_jobs(
             )
             for _ in range(size)
         ]
-        jobs.append(
-            (token, {"credential_configuration_id": config, "proofs": {"jwt": proofs}})
-        )
+        jobs.append((token, {"credential_configuration_id": config, "proofs": {"jwt": proofs}}))
     return jobs
 
 

@@ -134,9 +134,7 @@ def test_revoking_any_copy_revokes_every_copy_in_one_list_update(
         report = verify(copy.credential, options(loaded, ctx, resolver))
         assert "suspended" in report.codes, report.to_dict()
     domain.reinstate(loaded, ctx, result.credential_id)
-    assert all(
-        verify(c.credential, options(loaded, ctx, resolver)).verified for c in result.copies
-    )
+    assert all(verify(c.credential, options(loaded, ctx, resolver)).verified for c in result.copies)
     change = domain.revoke(loaded, ctx, result.copies[2].credential_id)
     assert change.copies == 3 and change.revoked
     for copy in result.copies:
