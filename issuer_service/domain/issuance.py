@@ -11,6 +11,7 @@ a status change applies to every copy (``issuer_service.domain.status``).
 from __future__ import annotations
 
 import hashlib
+import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -169,6 +170,88 @@ def _reserve_slot(
     raise CouldNotCheckError(
         "status_index_exhausted",
         "No free status index was found after many random draws; retry the issuance.",
+    )
+
+
+def _reserve_slots(
+    session: Session,
+    ctx: IssuerContext,
+    *,
+    customer: Customer,
+    configuration: CredentialConfiguration,
+    holder_dids: Sequence[str],
+    offer: Offer | None,
+    now: datetime,
+) -> list[IssuedCredential]:
+    """One row and random status slot per holder, inserted together (one savepoint, one
+    flush) when the open group has room to spare; otherwise (a group about to fill, or dense
+    enough that free indexes must be read) one ``_reserve_slot`` at a time. A collision rolls
+    the whole set back to the savepoint and draws again."""
+    n = len(holder_dids)
+    for _ in range(_MAX_INDEX_DRAWS if n > 1 else 0):
+        group, size, capacity, allocated = _open_group(session, ctx)
+        if allocated + n > capacity or (allocated + n) * 2 >= size:
+            break
+        rng = ctx.index_rng or secrets.randbelow
+        indexes: list[int] = []
+        while len(indexes) < n:
+            index = rng(size)
+            if index not in indexes:
+                indexes.append(index)
+        valid_until = now + ctx.validity.get(configuration.id, configuration.validity)
+        records = [
+            _new_record(customer, configuration, did, offer, group, index, now, valid_until)
+            for did, index in zip(holder_dids, indexes, strict=True)
+        ]
+        try:
+            with session.begin_nested():
+                session.add_all(records)
+                session.flush()
+        except IntegrityError:
+            continue
+        return records
+    return [
+        _reserve_slot(
+            session,
+            ctx,
+            customer=customer,
+            configuration=configuration,
+            holder_did=did,
+            offer=offer,
+            now=now,
+        )
+        for did in holder_dids
+    ]
+
+
+def _new_record(
+    customer: Customer,
+    configuration: CredentialConfiguration,
+    holder_did: str,
+    offer: Offer | None,
+    group: int,
+    index: int,
+    now: datetime,
+    valid_until: datetime,
+) -> IssuedCredential:
+    return IssuedCredential(
+        id=new_id(),
+        credential_id=f"urn:uuid:{uuid.uuid4()}",
+        customer_pk=customer.id,
+        offer_pk=offer.id if offer else None,
+        credential_type=configuration.credential_type,
+        configuration_id=configuration.id,
+        format=configuration.format,
+        holder_did=holder_did,
+        status_group=group,
+        status_index=index,
+        issued_at=now,
+        valid_until=valid_until,
+        digest="",
+        leaf_salt=b"",
+        leaf=b"",
+        revoked=False,
+        suspended=False,
     )
 
 
@@ -338,16 +421,16 @@ def _issue_copies(
     build = _builder(session, ctx, configuration, customer, account_id, build_fido)
     results: list[IssuanceResult] = []
     batch_id: str | None = None
-    for holder_did, holder_jwk in holders:
-        record = _reserve_slot(
-            session,
-            ctx,
-            customer=customer,
-            configuration=configuration,
-            holder_did=holder_did,
-            offer=offer,
-            now=now,
-        )
+    records = _reserve_slots(
+        session,
+        ctx,
+        customer=customer,
+        configuration=configuration,
+        holder_dids=[did for did, _ in holders],
+        offer=offer,
+        now=now,
+    )
+    for (holder_did, holder_jwk), record in zip(holders, records, strict=True):
         if len(holders) > 1:
             batch_id = batch_id or record.credential_id
             record.batch_id = batch_id

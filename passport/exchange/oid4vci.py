@@ -1038,9 +1038,21 @@ def verify_proof_jwts(
     """
     if not jwts:
         raise _proof_error("proof_missing", "Send at least one key proof.")
-    common = dict(audience=audience, now=now, resolver=resolver, max_age=max_age, skew=skew)
+
+    def one(jwt: str, check: NonceCheck) -> HolderKey:
+        return verify_proof_jwt(
+            jwt,
+            audience=audience,
+            nonce=check,
+            now=now,
+            resolver=resolver,
+            max_age=max_age,
+            skew=skew,
+            allowed_algs=allowed_algs,
+        )
+
     if len(jwts) == 1:
-        return (verify_proof_jwt(jwts[0], nonce=nonce, allowed_algs=allowed_algs, **common),)
+        return (one(jwts[0], nonce),)
     claims: list[Any] = []
     for jwt in jwts:
         try:
@@ -1056,13 +1068,7 @@ def verify_proof_jwts(
     # nonce once, last, so a bad proof anywhere in the array burns nothing.
     claim = claims[0] if isinstance(claims[0], str) else None
     keys = tuple(
-        verify_proof_jwt(
-            jwt,
-            nonce=None if nonce is None else (nonce if claim is None else claim),
-            allowed_algs=allowed_algs,
-            **common,
-        )
-        for jwt in jwts
+        one(jwt, None if nonce is None else (nonce if claim is None else claim)) for jwt in jwts
     )
     seen: list[PublicKey] = []
     for position, key in enumerate(keys):

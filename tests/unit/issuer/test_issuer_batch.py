@@ -134,9 +134,7 @@ def test_revoking_any_copy_revokes_every_copy_in_one_list_update(
         report = verify(copy.credential, options(loaded, ctx, resolver))
         assert "suspended" in report.codes, report.to_dict()
     domain.reinstate(loaded, ctx, result.credential_id)
-    assert all(
-        verify(c.credential, options(loaded, ctx, resolver)).verified for c in result.copies
-    )
+    assert all(verify(c.credential, options(loaded, ctx, resolver)).verified for c in result.copies)
     change = domain.revoke(loaded, ctx, result.copies[2].credential_id)
     assert change.copies == 3 and change.revoked
     for copy in result.copies:
@@ -331,3 +329,35 @@ def test_an_unknown_status_mechanism_is_could_not_check(
     report = verify(text, VerifyOptions(resolver=resolver, now=ctx.now()))
     assert report.status is ReportStatus.INDETERMINATE
     assert "status_mechanism_unsupported" in report.codes
+
+
+def test_batch_slots_redraw_on_a_collision(
+    loaded: Database,
+    make_context: Callable[..., domain.IssuerContext],
+    resolver: CachingResolver,
+) -> None:
+    draws = iter([5, 5, 5, 6, 7, 8])  # a single at 5; the batch draws 5 (taken), then 7, 8
+    ctx = make_context(index_rng=lambda n: next(draws))
+    domain.ensure_status_lists(loaded, ctx)
+    single, _ = issue_batch(loaded, ctx, resolver, keys(1))
+    assert single.status_index == 5
+    batch, _ = issue_batch(loaded, ctx, resolver, keys(2))
+    assert [c.status_index for c in batch.copies] == [7, 8]
+
+
+def test_a_batch_that_fills_its_group_spans_two_and_revokes_in_both(
+    loaded: Database,
+    make_context: Callable[..., domain.IssuerContext],
+    resolver: CachingResolver,
+) -> None:
+    ctx = make_context(status_list_capacity=2)
+    domain.ensure_status_lists(loaded, ctx)
+    result, _ = issue_batch(loaded, ctx, resolver, keys(3))
+    groups = [c.status_group for c in result.copies]
+    assert groups == [1, 1, 2]
+    before = snapshot(loaded)
+    change = domain.revoke(loaded, ctx, result.copies[2].credential_id)
+    assert change.copies == 3
+    assert snapshot(loaded)["list_versions"] == before["list_versions"] + 2  # one per group
+    for copy in result.copies:
+        assert "revoked" in verify(copy.credential, options(loaded, ctx, resolver)).codes

@@ -103,8 +103,9 @@ def test_too_many_proofs_over_http(issuer: Issuer) -> None:
 
 
 def test_the_batch_size_is_a_setting(tmp_path: Any, clock: Any, keys: Any) -> None:
-    from issuer_service.importer import import_customers, load_customer_file
     from issuer_harness import SAMPLE
+
+    from issuer_service.importer import import_customers, load_customer_file
 
     settings = make_settings(tmp_path, keys, batch_size=1)
     app = create_app(settings, runtime_factory=lambda s: build_runtime(s, keys=keys, clock=clock))

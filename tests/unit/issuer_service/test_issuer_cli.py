@@ -92,6 +92,13 @@ def test_import_offer_and_qr(run: Run, initialised: Path, tmp_path: Path) -> Non
     code, out, _ = run("offer", "TW-0002", "--type", "kyc", "--json")
     offer = json.loads(out)
     assert offer["credential_configuration_id"] == "KYCCredential"
+    for kind, config in (
+        ("kyc-dc", "KYCCredential-dc"),
+        ("bank-statement-dc", "BankStatementCredential-dc"),
+    ):
+        code, out, err = run("offer", "TW-0003", "--type", kind, "--json")
+        assert code == 0, err
+        assert json.loads(out)["credential_configuration_id"] == config
     assert offer["tx_code"].isdigit() and len(offer["tx_code"]) == 6
     default_png = Path(offer["png"])  # without --png the QR still goes to a file
     assert default_png.parent == initialised / "offers"
