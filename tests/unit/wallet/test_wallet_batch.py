@@ -240,3 +240,38 @@ def test_a_copy_bound_to_a_key_the_wallet_did_not_offer_is_refused(http: httpx.C
         with pytest.raises(PassportError) as err:
             _receive(issuer, http, state)
     assert err.value.code == "credential_not_bound"
+
+
+def test_slot_keys_follow_the_issuers_proof_algorithms() -> None:
+    from passport.keys import KeyType
+    from passport.wallet.flows import _slot_key_type, allocate_slots
+
+    es256_only = {
+        "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}}
+    }
+    assert _slot_key_type(es256_only) is KeyType.P256
+    assert _slot_key_type({}) is KeyType.ED25519
+    now = datetime.now(UTC)
+    state, first = allocate_slots(new_wallet(now), 2, KeyType.ED25519, now)
+    # P-256 asked: the Ed25519 slots do not fit, two new P-256 slots are made after them
+    state, second = allocate_slots(state, 2, KeyType.P256, now)
+    assert [s.index for s in first] == [0, 1] and [s.index for s in second] == [2, 3]
+    assert all(s.key.type is KeyType.P256 for s in second)
+    # unused slots of the right type are taken again, lowest first
+    state, again = allocate_slots(state, 1, KeyType.ED25519, now)
+    assert [s.index for s in again] == [0]
+
+
+def test_a_p256_slot_key_cannot_join_a_fido_presentation() -> None:
+    from passport.fido.presentation import add_holder_key_proof
+    from passport.keys import KeyType, PrivateKey
+
+    with pytest.raises(PassportError) as err:
+        add_holder_key_proof(
+            {"holder": "did:key:z6Mk"},
+            PrivateKey.generate(KeyType.P256),
+            "did:jwk:x#0",
+            nonce="n",
+            client_id="c",
+        )
+    assert err.value.code == "presentation_unsupported"
