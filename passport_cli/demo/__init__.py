@@ -16,6 +16,7 @@ PNGs (default: a temporary folder, removed at the end).
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
@@ -54,4 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         help="anvil, the issuer and the verifier as processes on 127.0.0.1; the wallet CLI",
     )
     args = parser.parse_args(argv)
-    return run(lang=args.lang, out=args.out, processes=args.processes)
+    try:
+        return run(lang=args.lang, out=args.out, processes=args.processes)
+    except KeyboardInterrupt:
+        print("interrupted; every process the demo started is stopped", file=sys.stderr)
+        return 130

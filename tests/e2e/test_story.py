@@ -91,8 +91,7 @@ class World:
     deployment: Path
     issuer: IssuerProcess
     verifier: VerifierProcess
-    alice: CliWallet  # rich enough
-    bob: CliWallet  # too little money
+    alice: CliWallet  # rich enough: the wallet CLI
     proxy_url: str
     http: httpx.Client
     decided: dict[str, str] = field(default_factory=dict)  # session id -> status seen
@@ -147,14 +146,16 @@ def world(
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     alice = CliWallet(module_dir / "alice", module_deployment)
-    bob = CliWallet(module_dir / "bob", module_deployment)
     alice.onboard(module_issuer, RICH)
-    bob.onboard(module_issuer, POOR)
     with httpx.Client(timeout=60) as http:
         w = World(
-            module_dir, module_anvil, module_deployment, module_issuer, verifier, alice, bob,
+            module_dir, module_anvil, module_deployment, module_issuer, verifier, alice,
             f"http://127.0.0.1:{proxy.server_address[1]}", http,
         )  # fmt: skip
+        # holders whose answers the tests shape (spec wallet): Alice's bank again, and Bob,
+        # who has too little money; both FIDO-enrolled with the bank over HTTP
+        w.holders["rich"] = holder_from_issuer(module_issuer, RICH)
+        w.holders["poor"] = holder_from_issuer(module_issuer, POOR)
         w.drained()
         yield w
     proxy.shutdown()
@@ -186,7 +187,7 @@ def test_approval(world: World) -> None:
     session_id, view, run = world.present(world.alice)
     assert run.returncode == 0, run.stderr
     sent = json.loads(run.stdout)
-    assert sent["outcome"] == "sent" and sent["verifier_status"] == "approved", sent
+    assert sent["outcome"] == "sent" and sent["verifier_status"] == 200, sent
     full = world.session(session_id)
     assert full["status"] == "approved" and full["codes"] == [], full
     kyc = full["claims"]["kyc"]
@@ -203,22 +204,17 @@ def test_minimal_disclosure(world: World) -> None:
     claims: dict[str, Any] = {}
     for item in world.alice.json("list"):
         claims.update(world.alice.json("show", item["id"], "--offline")["claims"])
-    flat = json.dumps(claims)
-    secret = {
-        "birth date": "1973-09-02",
-        "ID number": "J259151020",
-    }
-    for name in ("idDocumentNumberHash", "idNumberHash", "documentNumberHash"):
-        if isinstance(claims.get(name), str):
-            secret["ID number hash"] = claims[name]
-    for name in ("currentBalance", "averageBalance", "accountNumberMasked", "maskedAccount"):
-        value = claims.get(name)
+    def text(value: Any) -> str:
         if isinstance(value, dict):
-            value = value.get("amount") or value.get("value")
-        if value is not None:
-            secret[name] = str(value)
-    assert "1973-09-02" in flat and "ID number hash" in secret, flat  # the wallet holds them
-    assert "currentBalance" in secret or "balance" in " ".join(secret), flat
+            value = value.get("amount", value.get("value"))
+        return str(value)
+
+    # what the wallet holds and the policy (name, nationality, a balance tier) did not ask for
+    secret = {name: text(claims[name]) for name in (
+        "birthDate", "idDocumentNumberHash", "currentBalance", "averageBalance",
+        "maskedAccountNumber", "givenName")}  # fmt: skip
+    assert secret["birthDate"] == "1973-09-02", claims
+    secret["the ID number itself"] = "J259151020"
 
     audit = cli("verifier", world.verifier.env, "audit", "--limit", "1000", "--json").stdout
     sessions = cli("verifier", world.verifier.env, "sessions", "--limit", "100", "--json").stdout
@@ -229,17 +225,20 @@ def test_minimal_disclosure(world: World) -> None:
     # the disclosed name is found where it is kept: the grep can see
     assert any(b"CHEN, MEI-LING" in data for data in haystacks.values())
     for what, value in secret.items():
-        assert len(value) >= 6, (what, value)
+        assert len(value) >= 4, (what, value)  # long enough not to match by chance
         for where, data in haystacks.items():
             assert value.encode() not in data, f"{what} ({value}) found in {where}"
 
 
 def test_insufficient_funds(world: World) -> None:
-    _, view, run = world.present(world.bob)
-    assert view["status"] == "rejected", view
-    assert "policy_unmet" in view["codes"] or "balance_below_minimum" in view["codes"], view
-    assert "balance_below_minimum" in json.dumps(world.session(view["session_id"])["report"])
-    assert run.returncode == 1 and "Traceback" not in run.stderr
+    """Bob's statement shows 0.8 M TWD (24,700 USD), below the policy's 50,000 USD."""
+    session_id, link = world.request()
+    answer = world.spec(world.holders["poor"]).present(link).json()
+    assert answer["status"] == "rejected", answer
+    assert "balance_below_minimum" in answer["codes"], answer
+    report = world.session(session_id)["report"]
+    failed = [c for c in report["checks"] if c["outcome"] == "failed"]
+    assert [c["check"] for c in failed] == ["min_balance"], failed
 
 
 def test_replayed_response(world: World) -> None:
@@ -262,9 +261,7 @@ def test_replayed_response(world: World) -> None:
 def test_fido_assertion_from_another_authenticator(world: World) -> None:
     """Alice's credentials and her FIDO key binding, but the assertion made by a second
     wallet's authenticator (enrolled with the same bank for another customer)."""
-    holder = world.holders["rich"] = holder_from_issuer(world.issuer, RICH)
-    other = holder_from_issuer(world.issuer, POOR)
-    world.drained()
+    holder, other = world.holders["rich"], world.holders["poor"]
     wallet = world.spec(holder)
     _, link = world.request()
     assert wallet.present(link).json()["status"] == "approved"  # her own authenticator
