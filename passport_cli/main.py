@@ -6,6 +6,9 @@ Exit codes: 0 success (for ``vc verify``: verified), 1 not verified or a failed 
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from passport_cli.commands import chain, did, key, registry, status, vc
@@ -24,6 +27,30 @@ app.add_typer(vc.app, name="vc")
 app.add_typer(status.app, name="status")
 app.add_typer(chain.app, name="chain")
 app.add_typer(registry.app, name="registry")
+
+
+@app.command("demo")
+def demo(
+    lang: Annotated[str, typer.Option("--lang", help="Narration language: en or zh-TW.")] = "en",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the QR PNGs (default: a temp dir).")
+    ] = None,
+    processes: Annotated[
+        bool,
+        typer.Option(
+            "--processes",
+            help="Run anvil, the issuer and the verifier as processes on 127.0.0.1 and the "
+            "wallet CLI as subprocesses (default: everything in one process, embedded chain).",
+        ),
+    ] = False,
+) -> None:
+    """The cross-border onboarding story, narrated: a Taiwanese bank's credentials in a
+    citizen's wallet, verified by a bank in Singapore (also `./run demo`)."""
+    from passport_cli.demo import LANGUAGES, run
+
+    if lang not in LANGUAGES:
+        raise typer.BadParameter(f"one of {', '.join(LANGUAGES)}", param_hint="--lang")
+    raise typer.Exit(run(lang=lang, out=out, processes=processes))
 
 
 def run() -> None:

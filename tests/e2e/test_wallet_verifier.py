@@ -11,14 +11,12 @@ lists the disclosure. One set of processes serves all the cases.
 from __future__ import annotations
 
 import json
-import os
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from processes import BIN, IssuerProcess, cli, cli_json, wait_for
+from processes import BIN, CliWallet, IssuerProcess, cli_json, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -26,26 +24,11 @@ CUSTOMER = "TW-0001"
 
 
 def _wallet(directory: Path, deployment: Path, *args: str, check: bool = True) -> Any:
-    env = {
-        **os.environ,
-        "WALLET_PASSPHRASE": "citizen pass",
-        "WALLET_KDF": "interactive",
-        "WALLET_LANG": "en",
-        "COLUMNS": "200",
-    }
-    return cli("wallet", env, "--wallet", str(directory), "--deployment", str(deployment),
-               *args, check=check)  # fmt: skip
+    return CliWallet(directory, deployment).run(*args, check=check)
 
 
 def _wallet_json(directory: Path, deployment: Path, *args: str) -> Any:
-    return json.loads(_wallet(directory, deployment, *args, "--json").stdout)
-
-
-def _offer_png(issuer: IssuerProcess, kind: str, tmp_path: Path) -> Any:
-    png = tmp_path / f"offer-{kind}-{time.monotonic_ns()}.png"
-    data = cli_json("issuer", issuer.env, "offer", CUSTOMER, "--type", kind, "--png", str(png))
-    assert png.exists()
-    return data
+    return CliWallet(directory, deployment).json(*args)
 
 
 def test_wallet_cli_against_verifier_service(
@@ -54,15 +37,8 @@ def test_wallet_cli_against_verifier_service(
     assert (BIN / "wallet").exists()
     issuer = issuer_process
     wallet = tmp_path / "wallet"
-    did = _wallet_json(wallet, chain_deployment, "init")["did"]
-    fido = _offer_png(issuer, "fido", tmp_path)
-    _wallet_json(wallet, chain_deployment, "fido", "enroll", "--qr", fido["png"],
-                 "--pin", fido["tx_code"])  # fmt: skip
-    for kind in ("kyc", "bank-statement"):
-        offer = _offer_png(issuer, kind, tmp_path)
-        got = _wallet_json(wallet, chain_deployment, "receive", "--qr", offer["png"],
-                           "--pin", offer["tx_code"])  # fmt: skip
-        assert got[0]["status"] == "valid"
+    # init, FIDO enrollment, KYC and statement, each from an `issuer offer --png` QR PNG
+    did = CliWallet(wallet, chain_deployment).onboard(issuer, CUSTOMER)
     wait_for("the issuer's status lists on chain", issuer.drained)
 
     verifier = start_verifier(workers=2)

@@ -52,3 +52,16 @@ def test_the_demo_narrates_in_traditional_chinese(tmp_path: Path) -> None:
     output = _run("--lang", "zh-TW", "--out", str(tmp_path))
     assert "主管機關部署登錄合約" in output and "示範完成" in output
     assert _decisions(output) == ["approved", "policy_unmet", "revoked", "issuer_not_accredited"]
+
+
+def test_passport_demo_has_the_demos_options() -> None:
+    from typer.testing import CliRunner
+
+    from passport_cli.main import app
+
+    result = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for option in ("--lang", "--out", "--processes"):
+        assert option in result.output
+    bad = CliRunner().invoke(app, ["demo", "--lang", "fr"])
+    assert bad.exit_code == 2

@@ -37,3 +37,21 @@ def test_offline_issuer_is_provisioned_once(tmp_path: Path) -> None:
         )
     assert err.value.code == "issuer_already_initialised"
     assert asked == ["once"]  # refused before asking for a passphrase
+
+
+def test_an_offline_issuer_cannot_rotate_its_key(tmp_path: Path) -> None:
+    """A did:key issuer has no chain to publish a new key on: ``chain_not_configured``, and
+    its keys and settings are unchanged (the rotation itself runs on anvil in
+    tests/e2e/test_story.py)."""
+    from issuer_service.domain.provisioning import rotate_signing_key
+
+    directory = tmp_path / "issuer"
+    provision_issuer(directory, name="Bank of Taipei", base_url="https://bank.example",
+                     passphrase="correct horse", kdf="insecure-fast", offline=True)  # fmt: skip
+    sealed = (directory / "keys.json").read_bytes()
+    settings = load_settings(directory, passphrase="correct horse")
+    with pytest.raises(ConfigurationError) as err:
+        rotate_signing_key(settings)
+    assert err.value.code == "chain_not_configured"
+    assert (directory / "keys.json").read_bytes() == sealed
+    assert load_settings(directory) == settings

@@ -1,0 +1,56 @@
+"""``./run demo --processes``: the demo's story with anvil, ``issuer serve`` and ``verifier
+serve`` as processes on 127.0.0.1 and the wallet CLI as subprocesses, narrated in Traditional
+Chinese; it exits 0 with the four decisions in order, and leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from passport.wallet.qr import read_qr
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+DEMO = Path(__file__).resolve().parents[2] / "scripts" / "demo.py"
+DECISION = re.compile(r"^(?:decision|決定): (\w+)(?: · (\w+))?", re.MULTILINE)
+
+
+def _running(marker: str) -> list[str]:
+    """Command lines of live processes that mention ``marker`` (their temp directory)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if marker in cmdline:
+                found.append(cmdline)
+    return found
+
+
+def test_the_demo_with_processes_in_traditional_chinese(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TMPDIR": str(tmp_path)}
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [sys.executable, str(DEMO), "--processes", "--lang", "zh-TW", "--out", str(out)],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    output = proc.stdout
+    assert proc.returncode == 0, output[-4000:] + proc.stderr[-3000:]
+    assert "Traceback" not in output + proc.stderr
+    assert "主管機關部署登錄合約" in output and "示範完成" in output
+    decisions = [reason or status for status, reason in DECISION.findall(output)]
+    assert decisions == ["approved", "policy_unmet", "revoked", "issuer_not_accredited"], output
+    for command in ("$ passport chain up", "$ issuer serve", "$ verifier serve", "$ wallet"):
+        assert command in output
+    assert read_qr(out / "onboarding-request.png").startswith(
+        "openid4vp://?client_id=decentralized_identifier"
+    )
+    # every process it started is gone (their state lived under TMPDIR)
+    assert _running(str(tmp_path)) == []
