@@ -8,6 +8,7 @@
     issuer revoke|suspend|reinstate CREDENTIAL_ID [--reason TEXT]
     issuer status                              counts, status lists, pending chain jobs
     issuer anchor                              one anchoring pass now
+    issuer rotate-key                          roll the signing key over (did:ethr)
     issuer audit [--subject S] [--limit N]     the latest audit events
 
 Every command takes ``--config DIR`` (default ``$ISSUER_CONFIG`` or ``.passport/issuer``) and
@@ -445,6 +446,35 @@ def anchor(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
             print_text(f"  {error}")
     if report.deferred:
         fail("chain_unreachable: the chain could not be reached; the jobs stay queued", 1)
+
+
+@app.command("rotate-key")
+def rotate_key(
+    valid_days: Annotated[
+        int, typer.Option("--valid-days", min=1, help="How long the new key is valid on chain.")
+    ] = 365,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Roll the signing key over: publish a new Ed25519 key on the issuer's did:ethr and sign
+    with it from now on. The old key stays published, so credentials it signed still verify.
+    Restart `issuer serve` to sign with the new key."""
+    from issuer_service.domain.provisioning import rotate_signing_key
+
+    result = rotate_signing_key(_settings(config), valid_for=valid_days * 86400)
+    if as_json:
+        print_json(result)
+        return
+    for note in result["notes"]:
+        print_text(note)
+    _print_kv(
+        [
+            ("issuer", result["did"]),
+            ("new key", result["verification_method"]),
+            ("old key", f"{result['previous_verification_method']} (still published)"),
+        ]
+    )
+    print_text("next: restart `issuer serve` to sign with the new key")
 
 
 @app.command("audit")

@@ -4,8 +4,14 @@ signing key published (or a did:key offline), the configuration directory and th
 Moved here from the ``issuer init`` command, which now parses its options, asks for the
 passphrase and renders what ``provision_issuer`` returns.
 
+``rotate_signing_key`` (``issuer rotate-key``) rolls the signing key over: a new Ed25519 key
+is published as a further assertion method of the issuer's did:ethr and signs from then on;
+the old one stays published until its validity ends, so credentials signed before keep
+verifying.
+
 Error codes: ``issuer_already_initialised`` (ConfigurationError), ``dev_chain_required``,
-and those of the key store, the deployment file and the chain.
+``chain_not_configured`` (rotating a did:key issuer), and those of the key store, the
+deployment file and the chain.
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from issuer_service.settings import IssuerKeys
+    from issuer_service.settings import IssuerKeys, IssuerSettings
 
-__all__ = ["provision_issuer"]
+__all__ = ["provision_issuer", "rotate_signing_key"]
 
 
 def _kdf_params(name: str) -> Any:
@@ -166,3 +172,64 @@ def provision_issuer(
         + chain_info["notes"],
     }
     return result
+
+
+def _sealed_params(path: Path) -> Any:
+    """The Argon2id cost ``path`` was sealed with (a rotation keeps it)."""
+    import json
+
+    from passport import keystore
+
+    kdf = json.loads(path.read_bytes())["kdf"]
+    return keystore.KdfParams(int(kdf["opslimit"]), int(kdf["memlimit"]))
+
+
+def rotate_signing_key(settings: IssuerSettings, *, valid_for: int | None = None) -> dict[str, Any]:
+    """Roll the issuer's signing key over (``settings`` carries the passphrase).
+
+    Order, so that a crash at any point leaves an issuer that still signs verifiably: the new
+    key is published on chain first (an unused extra assertion method harms nobody), then the
+    key store is resealed with it, then ``issuer.json`` names its verification method. The
+    old key is not revoked: credentials it signed keep verifying until it expires on chain
+    (revoke it with ``passport did ethr`` once they are reissued). A running ``issuer serve``
+    keeps the key it loaded until it is restarted.
+
+    Raises ConfigurationError ``chain_not_configured`` (a did:key issuer cannot rotate), the
+    key store's errors (``keystore_locked``, ...) and the chain's (``rpc_unavailable``, ...).
+    """
+    from dataclasses import replace
+
+    from issuer_service.deps import chain_context
+    from issuer_service.settings import open_keys, save_keys
+    from passport.did.ethr.controller import DEFAULT_VALIDITY, EthrDidController
+    from passport.keys import KeyType, PrivateKey
+    from passport.securing import find_own_method
+
+    keys = open_keys(settings)  # the passphrase is right before anything changes
+    assert settings.passphrase is not None  # open_keys raises passphrase_missing otherwise
+    context = chain_context(settings)
+    new = PrivateKey.generate(KeyType.ED25519)
+    controller = EthrDidController(context.chain, context.deployment, keys.owner)
+    notes = []
+    if context.fund_on_dev_chain(context.chain.address_of(keys.owner)):
+        notes.append("funded the owner for gas (dev chain)")
+    op = controller.publish_ed25519_assertion_key(
+        new.public_key, valid_for=valid_for or DEFAULT_VALIDITY
+    )
+    method = find_own_method(
+        context.ethr_resolver(), settings.did, new.public_key, "assertionMethod"
+    )
+    save_keys(
+        settings.config_dir,
+        replace(keys, signing=new),
+        settings.passphrase,
+        params=_sealed_params(settings.keys_path),
+    )
+    replace(settings, verification_method=method.id).save()
+    return {
+        "did": settings.did,
+        "previous_verification_method": settings.verification_method,
+        "verification_method": method.id,
+        "operations": [op.as_dict()],
+        "notes": notes,
+    }

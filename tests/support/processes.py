@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,11 @@ def cli_json(tool: str, env: dict[str, str], *args: str) -> Any:
 class Server:
     process: subprocess.Popen[bytes]
     log_path: Path
+    tool: str = ""
+    env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+    base_url: str = ""
+    past_logs: list[Path] = field(default_factory=list)
 
     def stop(self) -> str:
         if self.process.poll() is None:
@@ -77,6 +82,28 @@ class Server:
                 self.process.wait()
         return self.log_path.read_text(errors="replace")
 
+    def logs(self) -> list[Path]:
+        """Every run's log file (a restart writes a new one)."""
+        return [*self.past_logs, self.log_path]
+
+    def restart(self) -> str:
+        """Stop the server, then ``<tool> serve`` again with the same environment and
+        arguments (its configuration directory and database are kept); the new run logs to
+        ``<name>.run<N>.log``. Returns the stopped run's log."""
+        log = self.stop()
+        assert self.tool, "this server was not started by serve()"
+        self.past_logs.append(self.log_path)
+        first = self.past_logs[0]
+        again = serve(
+            self.tool,
+            self.env,
+            self.args,
+            first.with_name(f"{first.stem}.run{len(self.past_logs) + 1}.log"),
+            self.base_url,
+        )
+        self.process, self.log_path = again.process, again.log_path
+        return log
+
 
 def serve(tool: str, env: dict[str, str], args: list[str], log_path: Path, base_url: str) -> Server:
     log = log_path.open("wb")
@@ -84,7 +111,7 @@ def serve(tool: str, env: dict[str, str], args: list[str], log_path: Path, base_
         [str(BIN / tool), "serve", *args], env=env, stdout=log, stderr=subprocess.STDOUT
     )
     log.close()
-    server = Server(process, log_path)
+    server = Server(process, log_path, tool, env, list(args), base_url)
     try:
         wait_for(f"{tool} to answer", lambda: healthy(base_url) or process.poll() is not None, 60)
     except AssertionError:
@@ -157,7 +184,10 @@ def start_verifier(
     response_mode: str = "direct_post.jwt",
     webhook_url: str | None = None,
     name: str = "verifier",
+    settings: Mapping[str, Any] | None = None,
 ) -> VerifierProcess:
+    """``verifier init`` then ``verifier serve``; ``settings`` overrides fields of the
+    verifier.json that init wrote (e.g. ``{"status_cache_seconds": 0}``) before it serves."""
     config = tmp / name
     env = {
         **os.environ,
@@ -174,6 +204,9 @@ def start_verifier(
     if webhook_url:
         args += ["--webhook-url", webhook_url]
     init = cli_json("verifier", env, *args)
+    if settings:
+        path = config / "verifier.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), **settings}, indent=2))
     server = serve(
         "verifier",
         env,
@@ -306,3 +339,63 @@ def process_wallet(
         fido=holder.device if fido else None,
         fido_vc=holder.fido_vc if fido else None,
     )
+
+
+# --- the wallet CLI as subprocesses ----------------------------------------------------------
+
+WALLET_PASSPHRASE = "citizen pass"
+
+
+@dataclass
+class CliWallet:
+    """One citizen's ``wallet`` CLI store in ``directory``, the chain found through
+    ``deployment``; ``env`` adds to the environment of every run (e.g. a proxy)."""
+
+    directory: Path
+    deployment: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {
+            **os.environ,
+            "WALLET_PASSPHRASE": WALLET_PASSPHRASE,
+            "WALLET_KDF": "interactive",
+            "WALLET_LANG": "en",
+            "COLUMNS": "200",
+            **self.env,
+        }
+        return cli("wallet", env, "--wallet", str(self.directory), "--deployment",
+                   str(self.deployment), *args, check=check)  # fmt: skip
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.run(*args, "--json").stdout)
+
+    def init(self) -> str:
+        return str(self.json("init")["did"])
+
+    def offer_png(self, issuer: IssuerProcess, customer: str, kind: str) -> dict[str, Any]:
+        """``issuer offer --png``: the bank's QR code as a PNG, next to the wallet."""
+        png = self.directory.parent / f"offer-{customer}-{kind}-{time.monotonic_ns()}.png"
+        data = cli_json("issuer", issuer.env, "offer", customer, "--type", kind, "--png", str(png))
+        assert png.exists()
+        return dict(data)
+
+    def enroll(self, issuer: IssuerProcess, customer: str) -> Any:
+        """``wallet fido enroll --qr``: the software authenticator, the FIDO key binding."""
+        offer = self.offer_png(issuer, customer, "fido")
+        return self.json("fido", "enroll", "--qr", offer["png"], "--pin", offer["tx_code"])
+
+    def receive(self, issuer: IssuerProcess, customer: str, kind: str) -> list[dict[str, Any]]:
+        """``wallet receive --qr`` of a fresh offer of ``kind`` (kyc, bank-statement)."""
+        offer = self.offer_png(issuer, customer, kind)
+        got = self.json("receive", "--qr", offer["png"], "--pin", offer["tx_code"])
+        assert all(item["status"] == "valid" for item in got), got
+        return list(got)
+
+    def onboard(self, issuer: IssuerProcess, customer: str) -> str:
+        """A new wallet: FIDO-enrolled with the bank, KYC and a bank statement received."""
+        did = self.init()
+        self.enroll(issuer, customer)
+        for kind in ("kyc", "bank-statement"):
+            self.receive(issuer, customer, kind)
+        return did
