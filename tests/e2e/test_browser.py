@@ -115,7 +115,7 @@ class Page:
 
     def __init__(self, browser: Any, *, javascript: bool = True) -> None:
         self.context = browser.new_context(
-            viewport={"width": 760, "height": 900}, java_script_enabled=javascript
+            viewport={"width": 760, "height": 480}, java_script_enabled=javascript
         )
         self.page = self.context.new_page()
         self.requested: list[str] = []
@@ -177,7 +177,7 @@ def _start_session(tab: Page, world: World, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
 @pytest.mark.parametrize("outcome", ["approved", "rejected"])
 def test_page_shows_qr_then_decision_without_reload(
-    world: World, chromium: Any, lang: str, outcome: str
+    chromium: Any, world: World, lang: str, outcome: str
 ) -> None:
     words = WORDS[lang]
     tab = Page(chromium)
@@ -228,17 +228,13 @@ def test_page_shows_qr_then_decision_without_reload(
 
         # what the server renders for the same session (a reload) says the same
         tab.page.reload()
-        assert tab.page.locator("#status-label").inner_text() == label_text(words, outcome)
+        assert tab.page.locator("#status-label").inner_text() == words[outcome]
         assert tab.external() == [], tab.external()
     finally:
         tab.close()
 
 
-def label_text(words: dict[str, str], outcome: str) -> str:
-    return words["approved"] if outcome == "approved" else words["rejected"]
-
-
-def test_page_without_javascript_refreshes_to_the_decision(world: World, chromium: Any) -> None:
+def test_page_without_javascript_refreshes_to_the_decision(chromium: Any, world: World) -> None:
     """The no-JavaScript fallback: the page refreshes itself (``<noscript>`` meta refresh)
     and the server renders the decision."""
     tab = Page(chromium, javascript=False)
