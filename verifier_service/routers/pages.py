@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Header, Query, Request
@@ -22,6 +22,9 @@ router = APIRouter(tags=["onboarding page"])
 
 LangQuery = Annotated[str | None, Query(alias="lang")]
 AcceptLanguage = Annotated[str | None, Header()]
+
+# the statuses that still wait for the wallet or the checks; any other is the decision
+_OPEN: Final = ("pending", "processing")
 
 
 def qr_png(data: str) -> bytes:
@@ -118,7 +121,7 @@ def page(
             "qr_data_uri": f"data:image/png;base64,{png}",
             "reasons": reasons(chosen, view["codes"]),
             "asks": _asks(runtime, chosen),
-            "final": view["status"] not in ("pending", "processing"),
+            "final": view["status"] not in _OPEN,
         },
     )
 
@@ -143,6 +146,8 @@ def status(
         "session_id": view["session_id"],
         "status": view["status"],
         "decided": view["decided"],
+        "final": view["status"] not in _OPEN,
         "label": text(chosen, f"status_{view['status']}"),
+        "message": text(chosen, "approved_text") if view["status"] == "approved" else "",
         "reasons": reasons(chosen, view["codes"]),
     }

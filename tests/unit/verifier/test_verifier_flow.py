@@ -191,12 +191,17 @@ def test_the_page_shows_the_qr_and_then_the_decision_in_both_languages(
     link = page.split('id="same-device" href="')[1].split('"')[0].replace("&amp;", "&")
     status = client.get(f"/onboarding/{session_id}/status").json()
     assert status["status"] == "pending" and status["label"] == "正在等待您的錢包…"
+    assert status["final"] is False and status["message"] == "" and status["reasons"] == []
+    assert 'id="decision" hidden' in page and 'data-final="false"' in page
     response = world.wallet(client, holder).present(link)
     assert response.json()["status"] == "approved"
     done_zh = client.get(f"/onboarding/{session_id}?lang=zh-TW").text
     done_en = client.get(f"/onboarding/{session_id}?lang=en").text
     assert "已核准" in done_zh and "Approved" in done_en and "poll.js" not in done_en
-    assert client.get(f"/onboarding/{session_id}/status?lang=en").json()["label"] == "Approved"
+    done = client.get(f"/onboarding/{session_id}/status?lang=en").json()
+    assert done["label"] == "Approved" and done["final"] is True and done["reasons"] == []
+    assert done["message"] == "Welcome! Your identity and proof of funds were verified."
+    assert 'id="decision">' in done_en and 'data-final="true"' in done_en
     png = client.get(f"/onboarding/{session_id}/qr.png")
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
     assert client.get("/static/poll.js").status_code == 200
@@ -215,6 +220,9 @@ def test_a_rejection_is_explained_in_plain_words(
     page = client.get(f"/onboarding/{created['session_id']}").text
     assert "未核准" in page and "資金證明未達最低餘額要求" in page
     assert "balance_below_minimum" in page
+    status = client.get(f"/onboarding/{created['session_id']}/status").json()
+    assert status["final"] is True and status["message"] == "" and status["label"] == "未核准"
+    assert [r["code"] for r in status["reasons"]] == ["balance_below_minimum"]
 
 
 def test_the_back_office_api_needs_its_key(make_verifier: Any) -> None:
