@@ -264,3 +264,37 @@ def test_every_guide_command_runs(tmp_path: Path) -> None:
         )  # fmt: skip
     for log in logs:
         assert "Traceback" not in log, log[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("command", "refusal"),
+    [
+        ("pasport chain status", "is none of"),  # a typo in the program
+        ("passport chain staus", "exit 2"),  # in a command
+        ("passport chain status --stat x", "exit 2"),  # in a flag
+        ("passport chain status", "exit 1"),  # a command that fails (no chain is running)
+        ("wallet receive --pin <KYC_PN>", "unknown placeholder <KYC_PN>"),
+        ("wallet receive --pin <KYC_PIN>", "<KYC_PIN> is not printed by an earlier step"),
+        ("issuer serve --config bank/ &", "needs --port"),
+    ],
+)
+def test_a_command_a_reader_could_not_run_fails_the_guides(
+    tmp_path: Path, command: str, refusal: str
+) -> None:
+    shell = Shell(tmp_path)
+    with pytest.raises(AssertionError, match=re.escape(refusal)):
+        shell.run(command, "README.md:1")
+    assert shell.stop() == []
+
+
+def test_the_runner_substitutes_ports_home_and_captures(tmp_path: Path) -> None:
+    shell = Shell(tmp_path)
+    shell._capture("issuer offer TW-0001 --type kyc --config bank/", "tx_code  123456   (send")
+    words = shell.substitute(
+        "wallet --wallet ~/w receive --pin <KYC_PIN> --base-url http://127.0.0.1:8000 # note", "x"
+    )
+    assert words == [
+        "wallet", "--wallet", f"{shell.home}/w", "receive", "--pin", "123456",
+        "--base-url", f"http://127.0.0.1:{shell.ports['8000']}",
+    ]  # fmt: skip
+    assert shell.ports["8000"] != "8000"
