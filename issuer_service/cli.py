@@ -503,7 +503,15 @@ def audit(
         print_json(events)
         return
     for event in events:
-        print_text(f"{event['at']}  {event['actor']:<8} {event['action']:<24} {event['subject']}")
+        details = event.get("details") or {}
+        # who and what, so that a credential can be found by customer and type
+        about = " ".join(
+            str(details[k]) for k in ("customer_id", "configuration_id") if details.get(k)
+        )
+        print_text(
+            f"{event['at']}  {event['actor']:<8} {event['action']:<24} {event['subject']}"
+            + (f"  {about}" if about else "")
+        )
 
 
 @app.command("version")

@@ -145,6 +145,10 @@ def test_status_changes_and_audit(run: Run, initialised: Path) -> None:
     code, out, _ = run("audit", "--json", "--subject", f"credential:{cid}")
     actions = [e["action"] for e in json.loads(out)]
     assert actions[:3] == ["credential_revoked", "credential_reinstated", "credential_suspended"]
+    # the text lines name the customer and the type, so the bank finds a credential by them
+    code, out, _ = run("audit")
+    issued_line = next(line for line in out.splitlines() if "credential_issued" in line)
+    assert issued_line.endswith(f"credential:{cid}  TW-0001 KYCCredential"), issued_line
 
 
 def test_status_needs_no_passphrase(
