@@ -48,6 +48,7 @@ from passport.wallet.presentation import (
     Authenticate,
     ConsentPlan,
     build_vp_token,
+    fido_cryptosuite,
     format_claim_path,
     plan_presentation,
 )
@@ -294,6 +295,7 @@ def answer_presentation(
         client_id=request.client_id.raw,
         now=now,
         authenticate=authenticate,
+        fido_suite=fido_cryptosuite(request.client_metadata),
     )
     disclosed = tuple(
         Disclosure(
