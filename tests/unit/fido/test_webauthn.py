@@ -37,8 +37,8 @@ from passport.fido import (
     registration_response_parts,
     verify_assertion,
     verify_registration,
+    webauthn,
 )
-from passport.fido import webauthn
 from passport.keys import KeyType, PrivateKey, b64url_encode
 
 RP = "bank.example"
