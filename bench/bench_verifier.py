@@ -7,9 +7,22 @@ the bank's proof on the embedded credential) and a WebAuthn assertion (P-256): 6
 the accreditation in the trust registry at issuance time and now (did:ethr issuer on the
 embedded chain), DCQL, holder sameness and the policy. Prints, measured in the same run:
 
-- full verifications/s warm (``passport.verifier.response.evaluate``), and the ratio to the
-  raw limit of the same signatures (pynacl Ed25519 verify x6 + cryptography P-256 verify);
-  target >= 35%;
+- full verifications/s warm (``passport.verifier.response.parse_form``, ``open_response`` and
+  ``evaluate``), and the ratio to the raw limit of the same signatures: the time of 6 pynacl
+  Ed25519 verifies + 1 cryptography P-256 ECDSA verify, added (the mixed limit is
+  1 / (6 t_ed25519 + t_p256)); target >= 35%. The raw limit and the verifications are measured
+  in rounds that take turns, so a loaded machine weighs on both alike; the ratio printed is
+  the median of the rounds'.
+
+Every verification is a fresh response: a new session (nonce, state), new KB-JWTs, a new
+WebAuthn assertion (its counter advancing) and a new holder proof on the FIDO presentation
+(``eddsa-jcs-2022``, as the wallet signs it; ``--fido-suite eddsa-rdfc-2022`` for the other),
+by one of ``--citizens`` distinct holders taking turns, each with their own KYC, statement and
+FidoKeyBindingCredential (so their did:key, credentials and the bank's rdfc proof on each
+FidoKeyBindingCredential differ). Nothing of a presentation is cached; what is warm is what a
+verifier legitimately keeps across onboardings: the bank's DID document, the status list
+verified once per content digest, the trust registry's answers, compiled schemas and the
+JSON-LD contexts.
 - the HTTP ``direct_post`` round trip through a real uvicorn server on 127.0.0.1 (median, p95),
   storage and audit included;
 - JSON-RPC calls per verification, warm (target 0).
@@ -34,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 
-def raw_signature_time(holder_key: Any, rounds: int = 2000) -> float:
+def raw_signature_time(rounds: int = 300) -> float:
     """Seconds for 6 Ed25519 verifies + 1 P-256 ECDSA verify, best of three."""
     import nacl.signing
     from cryptography.hazmat.primitives import hashes
@@ -62,6 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=120, help="verifications to time")
     parser.add_argument("--http", type=int, default=60, help="HTTP round trips to time")
+    parser.add_argument("--citizens", type=int, default=12, help="distinct holders")
+    parser.add_argument("--fido-suite", default="eddsa-jcs-2022", help="the FIDO VP's proof")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of raw + verifications")
     args = parser.parse_args()
 
     from spec_wallet import response_params
@@ -79,36 +95,47 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-verifier-"))
     world = make_world(tmp)
-    holder = world.holder()
+    # each citizen: a new key, did:key, KYC, statement and FIDO enrolment (TW-0001's record)
+    holders = [world.holder() for _ in range(max(1, args.citizens))]
     world.clock.advance(180)  # the credentials were issued a few minutes ago
     (tmp / "v").mkdir()
     runtime = world.verifier_runtime(
         tmp / "v", response_mode="direct_post", status_cache_seconds=3600, chain_cache_seconds=3600
     )
     client = world.verifier_client(runtime)
-    wallet = world.wallet(client, holder)
+    wallets = [world.wallet(client, holder) for holder in holders]
+    for w in wallets:
+        w.fido_suite = args.fido_suite
+    turn = [0]
 
-    def prepared(count: int) -> list[tuple[PendingRequest, dict[str, Any], str]]:
+    def prepared(count: int) -> list[tuple[PendingRequest, bytes, str]]:
+        """Fresh responses, by the citizens in turn; the form is encoded here, as the wallet
+        does, and parsed in the timed part, as the verifier does."""
         out = []
         for _ in range(count):
+            wallet = wallets[turn[0] % len(wallets)]
+            turn[0] += 1
             created = create_session(runtime, channel="api")
             request = wallet.fetch(created.link)
             params = response_params(request, wallet.vp_token(request))
+            body = "&".join(f"{k}={_quote(v)}" for k, v in params.items()).encode()
             record = get_session(runtime, created.session_id)
-            out.append((_pending(record), params, created.session_id))
+            out.append((_pending(record), body, created.session_id))
         return out
 
     class Counts:
-        last_seen = 0
+        """The highest signature count seen per authenticator credential id."""
+
+        def __init__(self) -> None:
+            self.seen: dict[str, int] = {}
 
         def last(self, credential_id: str) -> int:
-            return self.last_seen
+            return self.seen.get(credential_id, 0)
 
     counts = Counts()
     policy = parse_policy(get_session(runtime, prepared(1)[0][2]).policy)
 
-    def run(pending: PendingRequest, params: dict[str, Any]) -> Any:
-        body = "&".join(f"{k}={_quote(v)}" for k, v in params.items()).encode()
+    def run(pending: PendingRequest, body: bytes) -> Any:
         form = parse_form(body, "application/x-www-form-urlencoded", max_bytes=1 << 20)
         opened = open_response(form, pending, world.clock.now())
         ctx = VerifierContext(
@@ -121,33 +148,70 @@ def main() -> None:
         )
         decision = evaluate(pending, opened, policy, ctx)
         assert decision.status.value == "approved", decision.as_dict()
-        counts.last_seen = max(decision.sign_counts.values())
+        counts.seen.update(decision.sign_counts)
         return decision
 
-    warm = prepared(3)
-    for pending, params, _ in warm:  # warm every cache: DIDs, status lists, trust answers
-        run(pending, params)
-    batch = prepared(args.n)
+    # warm every cache (DIDs, status lists, trust answers): once per citizen, since the
+    # accreditation at issuance time is asked of the chain for each issuance time first seen
+    for pending, body, _ in prepared(max(3, len(wallets))):
+        run(pending, body)
+    rounds = max(1, args.rounds)
+    per_round = max(1, args.n // rounds)
+    batches = [prepared(per_round) for _ in range(rounds)]
     world.chain.reset_rpc_calls()
+    rates, raws, shares = [], [], []
+    for batch in batches:
+        raw = raw_signature_time()
+        start = time.perf_counter()
+        for pending, body, _ in batch:
+            run(pending, body)
+        elapsed = time.perf_counter() - start
+        rates.append(len(batch) / elapsed)
+        raws.append(1 / raw)
+        shares.append(rates[-1] / raws[-1])
+    verified = rounds * per_round
+    # the one step that stays dear: the bank's eddsa-rdfc-2022 proof on each citizen's
+    # FidoKeyBindingCredential (JSON-LD expansion + RDF canonicalization), timed alone
+    from passport.di import eddsa
+
+    fido_vcs = [h.fido_vc for h in holders]
     start = time.perf_counter()
-    for pending, params, _ in batch:
-        run(pending, params)
-    elapsed = time.perf_counter() - start
-    rpc = world.chain.rpc_calls / args.n
-    rate = args.n / elapsed
-    raw = raw_signature_time(holder.key)
-    raw_rate = 1 / raw
+    for i in range(per_round):
+        eddsa.verify(fido_vcs[i % len(fido_vcs)], runtime.resolver, now=world.clock.now())
+    rdfc_seconds = (time.perf_counter() - start) / per_round
+    rpc = world.chain.rpc_calls / verified
+    rate = statistics.median(rates)
+    raw_rate = statistics.median(raws)
+    share = statistics.median(shares)
 
     # HTTP direct_post round trips through uvicorn on 127.0.0.1
-    http_times = http_round_trips(world, runtime, wallet, args.http)
+    http_times = http_round_trips(world, runtime, wallets[0], args.http)
 
     print("== bench_verifier: full onboarding verification (warm)")
     print(
-        "full verifications/s (KYC + statement SD-JWT, FIDO VP + WebAuthn, status, "
-        f"accreditation, policy): {rate:,.1f}"
+        f"{verified} fresh responses by {len(wallets)} citizens in {rounds} rounds, "
+        f"FIDO presentation signed with {args.fido_suite}"
     )
-    print(f"raw limit for the same signatures (6 Ed25519 + 1 P-256 verify): {raw_rate:,.1f}/s")
-    print(f"share of the raw limit: {100 * rate / raw_rate:.1f}% (target >= 35%)")
+    print(
+        "full verifications/s (KYC + statement SD-JWT, FIDO VP + WebAuthn, status, "
+        f"accreditation, policy): median {rate:,.1f} (rounds: "
+        + ", ".join(f"{r:,.0f}" for r in rates)
+        + ")"
+    )
+    print(
+        f"raw limit for the same signatures (6 Ed25519 + 1 P-256 verify): median "
+        f"{raw_rate:,.1f}/s (rounds: " + ", ".join(f"{r:,.0f}" for r in raws) + ")"
+    )
+    print(
+        f"share of the raw limit: median {100 * share:.1f}% (rounds: "
+        + ", ".join(f"{100 * r:.1f}%" for r in shares)
+        + f") target >= 35% {'OK' if share >= 0.35 else 'MISSED'}"
+    )
+    print(
+        f"of one verification ({1000 / rate:.2f} ms), the bank's eddsa-rdfc-2022 proof on the "
+        f"FidoKeyBindingCredential alone takes {1000 * rdfc_seconds:.2f} ms "
+        f"({100 * rdfc_seconds * rate:.0f}%)"
+    )
     print(f"JSON-RPC calls per verification, warm: {rpc:.2f} (target 0)")
     print(
         f"HTTP direct_post round trip (uvicorn, 127.0.0.1, storage + audit): median "
@@ -155,7 +219,7 @@ def main() -> None:
         f"{1000 * statistics.quantiles(http_times, n=20)[18]:.1f} ms over {len(http_times)}"
     )
     print(json.dumps({"verifications_per_s": rate, "raw_limit_per_s": raw_rate,
-                      "share": rate / raw_rate, "rpc_per_verification": rpc,
+                      "share": share, "rpc_per_verification": rpc,
                       "http_median_ms": 1000 * statistics.median(http_times)}))  # fmt: skip
     world.close()
 

@@ -6,7 +6,8 @@ client (warm after the first verification, as in a verifier that has seen the ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from passport import securing
@@ -23,7 +24,7 @@ from passport.did.ethr import EthrDidResolver
 from passport.did.ethr.controller import EthrDidController
 from passport.did.key import did_key_from_public_key
 from passport.keys import KeyType, PrivateKey
-from passport.ports import FixedClock
+from passport.ports import FixedClock, Resolver
 from passport.status import StatusList
 from passport.status.cache import StatusListCache
 from passport.status.fetch import LocalFirstFetcher
@@ -42,9 +43,31 @@ class Scenario:
     bank_key: PrivateKey
     presentation: str
     options: VerifyOptions
+    issued: str
+    holder_key: PrivateKey
+    holder_resolver: Resolver
     #: Signatures one warm verification checks (issuer JWT + KB-JWT; the status list's proof
     #: is verified once and cached by content digest).
     signatures: int = 2
+
+    def fresh(self, count: int) -> list[tuple[str, VerifyOptions]]:
+        """``count`` new presentations of the credential, each answering its own request:
+        a new nonce and so a new KB-JWT (its signature differs every time), with the
+        verifier's options for that request."""
+        out = []
+        for i in range(count):
+            nonce = f"n-{i}-{os.urandom(8).hex()}"
+            pres = securing.present(
+                self.issued,
+                self.holder_key,
+                nonce=nonce,
+                audience=AUDIENCE,
+                resolver=self.holder_resolver,
+                now=self.options.now,
+            )
+            assert isinstance(pres, str)
+            out.append((pres, replace(self.options, nonce=nonce)))
+        return out
 
 
 def bank_on_chain() -> tuple[Chain, Deployment, PrivateKey, str]:
@@ -125,4 +148,4 @@ def pipeline_scenario(
         status_fetcher=LocalFirstFetcher(local=[status_list]),
         status_cache=StatusListCache(),
     )
-    return Scenario(chain, deployment, bank, bank_key, pres, options)
+    return Scenario(chain, deployment, bank, bank_key, pres, options, issued, holder_key, resolver)

@@ -107,6 +107,8 @@ class PublicKey:
             raise _malformed(
                 f"A {self.type.value} public key has {expected} bytes, got {len(self.raw)}."
             )
+        if self._verifier is not None:
+            return  # from_jwk built and checked the point already
         if self.type is KeyType.ED25519:
             verifier: Any = self.raw
         else:
@@ -146,6 +148,21 @@ class PublicKey:
             return False
         return True
 
+    def verify_der(self, signature: bytes, message: bytes) -> bool:
+        """True when ``signature`` (ASN.1 DER ECDSA, as WebAuthn and X.509 carry it) is valid
+        for ``message`` with SHA-256; always False for an Ed25519 key."""
+        if self.type is KeyType.ED25519:
+            return False
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        try:
+            self._verifier.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
     # --- JWK -----------------------------------------------------------------
     def to_jwk(self) -> dict[str, str]:
         if self.type is KeyType.ED25519:
@@ -179,7 +196,9 @@ class PublicKey:
                     int.from_bytes(x, "big"), int.from_bytes(y, "big"), _curve(key_type)
                 ).public_key()
                 return cls(
-                    key_type, point.public_bytes(Encoding.X962, PublicFormat.CompressedPoint)
+                    key_type,
+                    point.public_bytes(Encoding.X962, PublicFormat.CompressedPoint),
+                    point,
                 )
         except (KeyError, ValueError, TypeError) as exc:
             if isinstance(exc, MalformedError):

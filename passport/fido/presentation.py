@@ -3,8 +3,9 @@
 When a verifier's DCQL query asks for the holder's ``FidoKeyBindingCredential``, the wallet
 answers that query with one VC 2.0 ``VerifiablePresentation``: the credential, a member
 ``fidoAssertion`` holding a WebAuthn ``AuthenticationResponseJSON`` by the authenticator the
-credential names, and the holder's Data Integrity proof (``eddsa-rdfc-2022``, purpose
-``authentication``, ``challenge`` = the request's nonce, ``domain`` = its client_id) over both.
+credential names, and the holder's Data Integrity proof (``eddsa-jcs-2022``; a verifier accepts
+``eddsa-rdfc-2022`` too; purpose ``authentication``, ``challenge`` = the request's nonce,
+``domain`` = its client_id) over both.
 The assertion's challenge is derived from the same nonce and client_id
 (:func:`presentation_challenge`), so the authenticator, the holder key and the request are
 bound together: an assertion made for another verifier or another request does not verify.
@@ -29,7 +30,7 @@ from typing import Any
 
 from passport import jsonld
 from passport.credentials.model import PASSPORT_CONTEXT
-from passport.di.eddsa import EDDSA_RDFC_2022, sign
+from passport.di.eddsa import EDDSA_JCS_2022, sign
 from passport.errors import MalformedError
 from passport.fido.authenticator import Assertion, SoftwareAuthenticator, SoftwareCredential
 from passport.fido.webauthn import (
@@ -145,9 +146,15 @@ def sign_fido_presentation(
     holder: str,
     nonce: str,
     client_id: str,
+    cryptosuite: str = EDDSA_JCS_2022,
 ) -> dict[str, Any]:
     """The signed presentation around an assertion made by any authenticator (a software one,
-    or a security key through CTAP2): ``assertion`` is an :class:`Assertion` or its JSON."""
+    or a security key through CTAP2): ``assertion`` is an :class:`Assertion` or its JSON.
+
+    The holder signs with ``eddsa-jcs-2022`` by default: the presentation is made for one
+    request and read by one verifier, which then need not expand and RDF-canonicalize the
+    whole credential a second time (the embedded credential keeps the issuer's proof).
+    ``eddsa-rdfc-2022`` remains accepted by verifiers and can be asked for here."""
     assertion_json = assertion.to_json() if isinstance(assertion, Assertion) else dict(assertion)
     vp: dict[str, Any] = {
         "@context": [jsonld.CREDENTIALS_V2, PASSPORT_CONTEXT],
@@ -160,7 +167,7 @@ def sign_fido_presentation(
         vp,
         holder_key,
         verification_method,
-        cryptosuite=EDDSA_RDFC_2022,
+        cryptosuite=cryptosuite,
         proof_purpose="authentication",
         challenge=nonce,
         domain=client_id,

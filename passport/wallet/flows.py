@@ -70,6 +70,7 @@ from passport.wallet.presentation import (
     Authenticate,
     ConsentPlan,
     build_vp_token,
+    fido_cryptosuite,
     format_claim_path,
     plan_presentation,
 )
@@ -583,6 +584,7 @@ def answer_presentation(
         now=now,
         authenticate=authenticate,
         slot=pending.slot,
+        fido_suite=fido_cryptosuite(request.client_metadata),
     )
     if pending.slot is not None and request.client_id.raw not in pending.slot.used_by:
         state = state.with_slot(

@@ -16,7 +16,7 @@ the object keyed by credential query id):
 - the FidoKeyBindingCredential (``ldp_vc``): a VC 2.0 VerifiablePresentation by the holder's
   did:key with a ``fidoAssertion`` (WebAuthn ``AuthenticationResponseJSON`` over
   ``presentation_challenge(nonce, client_id)`` for ``rpId`` of the credential) and a Data
-  Integrity ``eddsa-rdfc-2022`` proof for ``authentication`` (``challenge`` = nonce,
+  Integrity ``eddsa-jcs-2022`` proof for ``authentication`` (``challenge`` = nonce,
   ``domain`` = client_id); see docs/fido-presentation.md.
 
 With a ``slot`` (batch issuance, docs/unlinkability.md) every batch credential is shown as its
@@ -176,6 +176,7 @@ def _fido_presentation(
     client_id: str,
     now: datetime,
     authenticate: Authenticate,
+    cryptosuite: str,
     slot: SlotKey | None = None,
 ) -> tuple[dict[str, Any], AuthenticatorRecord]:
     from passport.fido.presentation import (
@@ -212,12 +213,25 @@ def _fido_presentation(
         holder=state.did,
         nonce=nonce,
         client_id=client_id,
+        cryptosuite=cryptosuite,
     )
     if slot is not None:
         from passport.fido.presentation import add_holder_key_proof
 
         signed = add_holder_key_proof(signed, slot.key, slot.kid, nonce=nonce, client_id=client_id)
     return signed, advanced
+
+
+def fido_cryptosuite(client_metadata: Mapping[str, Any]) -> str:
+    """The Data Integrity cryptosuite of the holder's proof on the FIDO presentation:
+    ``eddsa-jcs-2022`` unless the verifier's ``vp_formats_supported.ldp_vc.cryptosuite_values``
+    (OpenID4VP 1.0 section B.1.3.2.1) lists only ``eddsa-rdfc-2022``."""
+    formats = client_metadata.get("vp_formats_supported")
+    ldp = formats.get("ldp_vc") if isinstance(formats, Mapping) else None
+    values = ldp.get("cryptosuite_values") if isinstance(ldp, Mapping) else None
+    if isinstance(values, list) and "eddsa-jcs-2022" not in values and "eddsa-rdfc-2022" in values:
+        return "eddsa-rdfc-2022"
+    return "eddsa-jcs-2022"
 
 
 def build_vp_token(
@@ -229,9 +243,11 @@ def build_vp_token(
     now: datetime,
     authenticate: Authenticate,
     slot: SlotKey | None = None,
+    fido_suite: str = "eddsa-jcs-2022",
 ) -> tuple[dict[str, list[str | dict[str, Any]]], WalletState]:
     """The ``vp_token`` object for ``plan`` and the state with any FIDO counter advanced;
-    batch credentials are shown as their copies of ``slot``."""
+    batch credentials are shown as their copies of ``slot``; ``fido_suite`` signs the FIDO
+    presentation (see :func:`fido_cryptosuite`)."""
     token: dict[str, list[str | dict[str, Any]]] = {}
     for item in plan.items:
         fmt = item.credential.format
@@ -240,7 +256,9 @@ def build_vp_token(
                 _sd_jwt_presentation(item, state, nonce, client_id, now, slot)
             )
         elif item.is_fido_binding:
-            vp, record = _fido_presentation(item, state, nonce, client_id, now, authenticate, slot)
+            vp, record = _fido_presentation(
+                item, state, nonce, client_id, now, authenticate, fido_suite, slot
+            )
             state = state.with_authenticator(record)
             token.setdefault(item.query_id, []).append(vp)
         else:

@@ -304,6 +304,7 @@ def fido_presentation(
     client_id: str,
     challenge: bytes | None = None,
     allow_credentials: bool = True,
+    cryptosuite: str = "eddsa-rdfc-2022",
 ) -> dict[str, Any]:
     from passport.di.eddsa import sign
 
@@ -336,6 +337,7 @@ def fido_presentation(
         vp,
         holder_key,
         method,
+        cryptosuite=cryptosuite,
         proof_purpose="authentication",
         challenge=nonce,
         domain=client_id,
@@ -425,6 +427,8 @@ class SpecWallet:
     fido: FidoDevice | None = None
     fido_vc: Mapping[str, Any] | None = None
     extra_disclosures: dict[str, list[list[Any]]] = field(default_factory=dict)
+    #: the holder's cryptosuite on the FIDO presentation (the verifier offers both)
+    fido_suite: str = "eddsa-rdfc-2022"
 
     def fetch(self, link: str) -> Request:
         return fetch_request(self.http, link, did_key_of=self.did_key_of)
@@ -453,6 +457,7 @@ class SpecWallet:
                         self.holder_did,
                         nonce=request.nonce,
                         client_id=request.client_id,
+                        cryptosuite=self.fido_suite,
                     )
                 ]
         return out

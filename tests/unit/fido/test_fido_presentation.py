@@ -192,3 +192,54 @@ def test_a_presentation_without_an_assertion_is_malformed() -> None:
     with pytest.raises(MalformedError) as err:
         fido_assertion_of({"type": ["VerifiablePresentation"]})
     assert err.value.code == "fido_response_malformed"
+
+
+@pytest.mark.parametrize("suite", ["eddsa-jcs-2022", "eddsa-rdfc-2022"])
+def test_the_holder_proof_in_either_cryptosuite_verifies_and_covers_the_assertion(
+    suite: str,
+) -> None:
+    from passport.fido.presentation import request_options, sign_fido_presentation
+
+    auth = SoftwareAuthenticator()
+    holder_key, holder, software, credential = _enrolled(auth)
+    subject = credential["credentialSubject"]
+    options = request_options(
+        RP, subject["authenticatorCredentialId"], NONCE, CLIENT_ID, user_verification="required"
+    )
+    _, assertion = auth.get_assertion(software, options, origin=presentation_origin(RP))
+    vm = f"{holder}#{holder.removeprefix('did:key:')}"
+    vp = sign_fido_presentation(
+        credential,
+        assertion,
+        holder_key,
+        vm,
+        holder=holder,
+        nonce=NONCE,
+        client_id=CLIENT_ID,
+        cryptosuite=suite,
+    )
+    assert vp["proof"]["cryptosuite"] == suite
+    verified = eddsa.verify_presentation(
+        vp, default_resolver(), challenge=NONCE, domain=CLIENT_ID, now=NOW, deep=True
+    )
+    assert verified.holder == holder
+    vp["fidoAssertion"]["response"]["signature"] = b64url_encode(b"\x30" * 70)
+    with pytest.raises(VerdictError) as err:
+        eddsa.verify_presentation(
+            vp, default_resolver(), challenge=NONCE, domain=CLIENT_ID, now=NOW
+        )
+    assert err.value.code == "signature_invalid"
+
+
+def test_the_wallet_signs_with_jcs_unless_the_verifier_takes_only_rdfc() -> None:
+    _, vp, _ = _present()
+    assert vp["proof"]["cryptosuite"] == "eddsa-jcs-2022"
+    from passport.wallet.presentation import fido_cryptosuite
+
+    def meta(values: Any) -> dict[str, Any]:
+        return {"vp_formats_supported": {"ldp_vc": {"cryptosuite_values": values}}}
+
+    assert fido_cryptosuite({}) == "eddsa-jcs-2022"
+    assert fido_cryptosuite(meta(["eddsa-rdfc-2022", "eddsa-jcs-2022"])) == "eddsa-jcs-2022"
+    assert fido_cryptosuite(meta(["eddsa-rdfc-2022"])) == "eddsa-rdfc-2022"
+    assert fido_cryptosuite(meta(["eddsa-jcs-2022"])) == "eddsa-jcs-2022"
