@@ -8,6 +8,7 @@ thread calling ``issuer_service.anchoring.anchor_pending`` every
 Endpoints: ``/.well-known/openid-credential-issuer``, ``/.well-known/oauth-authorization-
 server``, ``POST /token``, ``POST /nonce``, ``POST /credential``, ``GET /status/{list_id}``,
 ``POST /fido/registration/options`` and ``/fido/registration`` (FIDO enrollment),
+``GET /vct/{type}`` (SD-JWT VC Type Metadata), ``/.well-known/jwt-vc-issuer``,
 ``GET /health``. Every request first meets ``limits.RequestLimits`` (body size, media type,
 JSON depth: ``settings.max_body_bytes``, ``settings.max_json_depth``).
 """
