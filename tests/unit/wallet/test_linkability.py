@@ -411,7 +411,22 @@ def test_a_slot_key_proof_for_another_request_is_refused(
     )
     vp = token["fido"][0]
     assert isinstance(vp, dict) and len(vp["proof"]) == 2
-    own, _extra = holder_proofs_only(vp)
+    own, extra = holder_proofs_only(vp)
+    # the one pipeline takes the proof set (one proof is the holder's) ...
+    from passport.verify import VerifyOptions, verify
+
+    options = VerifyOptions(
+        resolver=world.resolver,
+        now=now,
+        nonce=request.nonce,
+        audience=request.client_id.raw,
+        status_fetcher=world.status_fetcher(),
+    )
+    checks = verify(vp, options).checks
+    assert any(c.name == "holder_proof" and c.outcome == "passed" for c in checks)
+    # ... but not the slot key's proof alone: it is not the holder's
+    alone = verify({**own, "proof": extra[0]}, options)
+    assert "holder_binding_failed" in alone.codes
     token["fido"] = [
         add_holder_key_proof(own, slot.key, slot.kid, nonce="another-nonce", client_id="x")
     ]
