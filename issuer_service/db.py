@@ -218,6 +218,21 @@ class Offer(Base):
     account: Mapped[Account | None] = relationship()
 
 
+class RefreshGrant(Base):
+    """A refresh token (RFC 6749 section 6; OpenID4VCI 1.0 section 6.1) issued with the access
+    token of a batch offer, stored hashed: the wallet trades it for a new access token to ask
+    for a new batch of the same credential (``wallet refresh``). Single use: every use marks it
+    ``used_at`` and issues a new one (rotation)."""
+
+    __tablename__ = "refresh_grants"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    offer_pk: Mapped[str] = mapped_column(ForeignKey("offers.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class CredentialDelivery(Base):
     """The credential issued for an offer, sealed (XSalsa20-Poly1305 under a key derived from
     the issuer's data key) and kept only while the offer's access token lives, so that a

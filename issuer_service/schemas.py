@@ -39,6 +39,9 @@ class TokenResponseBody(BaseModel):
     access_token: str
     token_type: str = "Bearer"
     expires_in: int
+    refresh_token: str | None = Field(
+        default=None, description="For a batch credential: trade it for a new batch later."
+    )
 
 
 class NonceResponseBody(BaseModel):

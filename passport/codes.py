@@ -221,6 +221,8 @@ CODES: Final[Mapping[str, Code]] = _index([
     Code("pre_authorized_code_locked", VERDICT),
     Code("pre_authorized_code_redeemed", VERDICT),
     Code("pre_authorized_code_unknown", VERDICT),
+    Code("refresh_credential_revoked", VERDICT),
+    Code("refresh_token_invalid", VERDICT),
     Code("proof_alg_unsupported", VERDICT),
     Code("proof_audience_mismatch", VERDICT),
     Code("proof_iat_in_future", VERDICT),

@@ -458,13 +458,21 @@ def _verify_json_presentation(
         from passport.di import eddsa
 
         def holder_proof() -> None:
-            result = eddsa.verify(
-                vp, options.resolver, proof_purpose="authentication", now=options.now
+            # Every proof must verify; one of them must be the holder's. A proof set may add
+            # proofs by other keys (e.g. the one-time key of batch copies presented beside
+            # the FIDO binding, docs/unlinkability.md): verified, never a substitute.
+            results = eddsa.verify_proofs(
+                vp,
+                options.resolver,
+                proof_purpose="authentication",
+                now=options.now,
+                check_controller=False,
             )
-            if holder_id is not None and result.controller != holder_id:
+            signers = [r.controller for r in results]
+            if holder_id is not None and holder_id not in signers:
                 raise VerdictError(
                     "holder_binding_failed",
-                    f"The presentation was signed by {result.controller}, "
+                    f"The presentation was signed by {', '.join(signers)}, "
                     f"not its holder {holder_id}.",
                 )
 

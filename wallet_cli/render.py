@@ -44,6 +44,11 @@ def say(key: str, **values: Any) -> None:
     _console().print(t(key, **values), markup=False)
 
 
+def warn(key: str, **values: Any) -> None:
+    """A warning on stderr (stdout stays clean for --json)."""
+    _console(stderr=True).print(t(key, **values), markup=False)
+
+
 def json_text(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, default=str)
 

@@ -13,6 +13,9 @@ Flows (OpenID4VCI 1.0, pre-authorized code):
   as SHA-256 hashes) -> an ``openid-credential-offer://`` URI; the tx_code is returned once.
 - ``redeem_token`` (token endpoint, section 6): single use, expiry, attempt limit (the offer
   locks after ``max_tx_code_attempts`` wrong tx_codes) -> an access token (hash stored).
+- ``redeem_refresh_token`` (token endpoint, ``grant_type=refresh_token``, RFC 6749 section 6;
+  ``issuer_service.domain.refresh``): the refresh token given with a batch offer's access
+  token -> a new access token for a new batch of the same credential (``wallet refresh``).
 - ``issue_nonce`` (nonce endpoint, section 7): a single-use ``c_nonce`` (hash stored).
 - ``issue_credential`` (credential endpoint, section 8): access token, key proof JWT with a
   live nonce (consumed in the same transaction), a random unique status index, the

@@ -103,6 +103,8 @@ class IssuerContext:
     averaging_months: int = 6
     offer_ttl: timedelta = timedelta(minutes=30)
     token_ttl: timedelta = timedelta(minutes=10)
+    # refresh tokens for new batches (``wallet refresh``); zero: none are issued
+    refresh_token_ttl: timedelta = timedelta(days=90)
     nonce_ttl: timedelta = timedelta(minutes=5)
     fido_ceremony_ttl: timedelta = timedelta(minutes=5)
     max_tx_code_attempts: int = 5

@@ -82,6 +82,8 @@ class TokenGrant:
     expires_in: int
     offer_id: str
     configuration_id: str
+    #: for a batch-capable configuration (``issuer_service.domain.refresh``)
+    refresh_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -227,15 +229,31 @@ def redeem_token(
                 actor=actor,
                 expires_at=offer.token_expires_at.isoformat(),
             )
+            refresh: str | None = None
+            if ctx.refresh_token_ttl.total_seconds() > 0 and _batch_capable(offer):
+                from issuer_service.domain.refresh import mint_refresh_token
+
+                refresh = mint_refresh_token(session, ctx, offer, now)
             grant = TokenGrant(
                 access_token=token,
                 expires_in=int(ctx.token_ttl.total_seconds()),
                 offer_id=offer.id,
                 configuration_id=offer.configuration_id,
+                refresh_token=refresh,
             )
     if failure is not None:
         raise failure
     return grant
+
+
+def _batch_capable(offer: Offer) -> bool:
+    """An offer whose credential comes in batches (``vc+sd-jwt``, ``dc+sd-jwt``)."""
+    from issuer_service.domain.refresh import BATCH_FORMATS
+
+    try:
+        return _configuration(offer.configuration_id).format in BATCH_FORMATS
+    except Exception:  # noqa: BLE001 - an unknown configuration gets no refresh token
+        return False
 
 
 def issue_nonce(db: Database, ctx: IssuerContext) -> IssuedNonce:

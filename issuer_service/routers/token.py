@@ -50,9 +50,26 @@ async def token(request: Request, db: DbDep, ctx: CtxDep, runtime: RuntimeDep) -
         form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(raw))
     except (UnicodeDecodeError, ValueError):
         raise ProtocolError("invalid_request", "The token request is not a valid form.") from None
+    if form.get("grant_type") == ["refresh_token"]:
+        # RFC 6749 section 6: a new batch of a credential received before (wallet refresh)
+        from issuer_service.domain.refresh import redeem_refresh_token
+
+        values = form.get("refresh_token") or []
+        if len(values) != 1 or not values[0]:
+            raise ProtocolError("invalid_request", "Send one refresh_token.")
+        refreshed, renewed = await run_in_threadpool(redeem_refresh_token, db, ctx, values[0])
+        return JSONResponse(
+            token_response(
+                refreshed.access_token, expires_in=refreshed.expires_in, refresh_token=renewed
+            ),
+            headers=NO_STORE,
+        )
     grant = await run_in_threadpool(redeem_token, db, ctx, parse_token_request(form))
     # the offer's QR code (it holds the pre-authorized code) is of no use any more
     await run_in_threadpool(remove_offer_png, runtime.settings.config_dir, grant.offer_id)
     return JSONResponse(
-        token_response(grant.access_token, expires_in=grant.expires_in), headers=NO_STORE
+        token_response(
+            grant.access_token, expires_in=grant.expires_in, refresh_token=grant.refresh_token
+        ),
+        headers=NO_STORE,
     )

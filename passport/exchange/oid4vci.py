@@ -835,14 +835,17 @@ def token_response(
     *,
     expires_in: int,
     authorization_details: Sequence[Mapping[str, Any]] | None = None,
+    refresh_token: str | None = None,
 ) -> dict[str, Any]:
-    """A successful Token Response (RFC 6749 section 5.1; OpenID4VCI section 6.2). Serve it
-    with ``Cache-Control: no-store``."""
+    """A successful Token Response (RFC 6749 section 5.1; OpenID4VCI section 6.2), with a
+    ``refresh_token`` when one is given. Serve it with ``Cache-Control: no-store``."""
     out: dict[str, Any] = {
         "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": int(expires_in),
     }
+    if refresh_token is not None:
+        out["refresh_token"] = refresh_token
     if authorization_details:
         out["authorization_details"] = [dict(d) for d in authorization_details]
     return out

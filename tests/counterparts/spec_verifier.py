@@ -14,7 +14,9 @@ It runs on ``http.server`` in a thread on 127.0.0.1 and, per session:
 - checks the response (section 8.1, 8.6): ``vp_token`` is a JSON object whose keys are the
   query's credential ids, each a non-empty array; each SD-JWT presentation is verified with
   the project's core SD-JWT verifier against the issuer key the test gives, with the KB-JWT's
-  ``nonce`` = the session nonce and ``aud`` = the client_id; ``state`` matches;
+  ``nonce`` = the session nonce and ``aud`` = the client_id; ``state`` matches; a
+  ``dc+sd-jwt`` presentation's ``typ`` is ``dc+sd-jwt`` and its ``vct`` one of the query's
+  ``meta.vct_values`` (section 6.4.1, SD-JWT VC section 3.2.2.1);
 - records error responses (section 8.5) and answers ``{"redirect_uri": ...}`` (section 8.2).
 """
 
@@ -111,6 +113,21 @@ class Session:
             key = Ed25519Key()
         header = {"typ": "oauth-authz-req+jwt", "kid": self.signer_kid}
         return key.sign_jws(header, payload)
+
+
+def _check_meta(dcql_query: Mapping[str, Any], query_id: str, presentation: Any) -> None:
+    """Section 6.4.1 for ``dc+sd-jwt``: the issuer-signed JWT's ``typ`` and its ``vct``."""
+    query = next(c for c in dcql_query["credentials"] if c["id"] == query_id)
+    if query["format"] != "dc+sd-jwt":
+        return
+    jws = str(presentation).split("~")[0]
+    header = json.loads(b64u_decode(jws.split(".")[0]))
+    payload = json.loads(b64u_decode(jws.split(".")[1]))
+    if header.get("typ") != "dc+sd-jwt":
+        raise ValueError(f"{query_id}: typ {header.get('typ')!r} is not dc+sd-jwt")
+    wanted = query.get("meta", {}).get("vct_values")
+    if wanted is not None and payload.get("vct") not in wanted:
+        raise ValueError(f"{query_id}: vct {payload.get('vct')!r} is not one of {wanted}")
 
 
 class SpecVerifier:
@@ -288,6 +305,7 @@ class SpecVerifier:
                         if not isinstance(presentations, list) or not presentations:
                             raise ValueError(f"{query_id}: not a non-empty array")
                         for p in presentations:
+                            _check_meta(session.dcql_query, query_id, p)
                             claims = verifier.check_presentation(query_id, p, session)
                             session.checked.append({"query_id": query_id, "claims": claims})
                 except Exception as exc:  # noqa: BLE001 - report and answer an error

@@ -90,7 +90,7 @@ def present(
                 consent = typer.confirm(t("prompt.consent"), default=False)
             if consent and pending.reuse and pending.slot is not None and not allow_reuse:
                 # every copy was shown elsewhere: reuse links this visit to that verifier's
-                render.say("consent.reuse_warning")
+                render.warn("consent.reuse_warning")
                 if not no and not yes and sys.stdin.isatty():
                     allow_reuse = typer.confirm(t("prompt.reuse"), default=False)
         with render.progress("progress.answer"):

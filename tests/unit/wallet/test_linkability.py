@@ -411,7 +411,22 @@ def test_a_slot_key_proof_for_another_request_is_refused(
     )
     vp = token["fido"][0]
     assert isinstance(vp, dict) and len(vp["proof"]) == 2
-    own, _extra = holder_proofs_only(vp)
+    own, extra = holder_proofs_only(vp)
+    # the one pipeline takes the proof set (one proof is the holder's) ...
+    from passport.verify import VerifyOptions, verify
+
+    options = VerifyOptions(
+        resolver=world.resolver,
+        now=now,
+        nonce=request.nonce,
+        audience=request.client_id.raw,
+        status_fetcher=world.status_fetcher(),
+    )
+    checks = verify(vp, options).checks
+    assert any(c.name == "holder_proof" and c.outcome == "passed" for c in checks)
+    # ... but not the slot key's proof alone: it is not the holder's
+    alone = verify({**own, "proof": extra[0]}, options)
+    assert "holder_binding_failed" in alone.codes
     token["fido"] = [
         add_holder_key_proof(own, slot.key, slot.kid, nonce="another-nonce", client_id="x")
     ]
@@ -515,9 +530,15 @@ def test_an_independent_openid4vp_verifier_takes_the_banks_sd_jwt_vc(
         assert sum(1 for s in state.slots if s.used) == 2
 
 
-def test_refresh_with_a_new_offer_from_the_bank(world: World, http: httpx.Client) -> None:
-    """The bank's issuer gives no refresh token: `wallet refresh` takes a new offer of the same
-    credential; the new copies are bound to unused slots only."""
+def test_refresh_with_the_banks_refresh_token_or_a_new_offer(
+    world: World, http: httpx.Client
+) -> None:
+    """`wallet refresh`: the bank's Token Response carried a refresh token (RFC 6749 section 6),
+    traded for a new batch bound to unused slots only; a used refresh token, or one of a revoked
+    credential, is refused; a new offer of the same credential works too, one of another does
+    not."""
+    from issuer_service.domain import revoke
+    from issuer_service.domain.refresh import redeem_refresh_token
     from passport.errors import PassportError
     from passport.wallet.flows import refresh_batch
 
@@ -525,6 +546,8 @@ def test_refresh_with_a_new_offer_from_the_bank(world: World, http: httpx.Client
     router.add(world.bank.settings.base_url, world.bank.client)
     state = _wallet_with_batches(world, http, copies=2)
     kyc = state.credentials[0]
+    assert kyc.refresh is not None and kyc.refresh["refresh_token"]
+    first_token = str(kyc.refresh["refresh_token"])
     state = state.with_slot(replace(state.slots[0], used_by=("decentralized_identifier:did:x",)))
     world_args: dict[str, Any] = {
         "http": http,
@@ -532,10 +555,17 @@ def test_refresh_with_a_new_offer_from_the_bank(world: World, http: httpx.Client
         "status_fetcher": world.status_fetcher(),
         "clock": world.clock,
     }
-    with pytest.raises(PassportError) as err:
-        refresh_batch(kyc.id, state=state, **world_args)
-    assert err.value.code == "refresh_unavailable"
+    state, renewed = refresh_batch(kyc.id, state=state, copies=3, **world_args)
+    assert renewed.id == kyc.id and len(renewed.copies) == 3
+    assert state.slots[0].index not in {c.slot for c in renewed.copies}
+    assert state.unused_copies(renewed) == 3
+    assert renewed.refresh is not None and renewed.refresh["refresh_token"] != first_token
     bank = world.bank
+    # a refresh token works once (each use issues the next one)
+    with pytest.raises(PassportError) as err:
+        redeem_refresh_token(bank.runtime.db, bank.runtime.ctx, first_token)
+    assert err.value.code == "refresh_token_invalid"
+    # an offer of another credential is refused before its token request
     wrong = create_offer(
         bank.runtime.db,
         bank.runtime.ctx,
@@ -548,9 +578,15 @@ def test_refresh_with_a_new_offer_from_the_bank(world: World, http: httpx.Client
     offer = create_offer(
         bank.runtime.db, bank.runtime.ctx, customer_id="TW-0001", configuration_id="KYCCredential"
     )
-    state, renewed = refresh_batch(
-        kyc.id, state=state, offer=offer.uri, tx_code=offer.tx_code, copies=3, **world_args
+    state, by_offer = refresh_batch(
+        kyc.id, state=state, offer=offer.uri, tx_code=offer.tx_code, copies=2, **world_args
     )
-    assert renewed.id == kyc.id and len(renewed.copies) == 3
-    assert state.slots[0].index not in {c.slot for c in renewed.copies}
-    assert state.unused_copies(renewed) == 3
+    assert len(by_offer.copies) == 2
+    # once the credential is revoked, its refresh token renews nothing
+    copy = by_offer.copies[0].credential
+    assert isinstance(copy, str)
+    revoke(bank.runtime.db, bank.runtime.ctx, _json_of(copy.split("~")[0].split(".")[1])["id"])
+    assert by_offer.refresh is not None
+    with pytest.raises(PassportError) as err:
+        redeem_refresh_token(bank.runtime.db, bank.runtime.ctx, by_offer.refresh["refresh_token"])
+    assert err.value.code == "refresh_credential_revoked"

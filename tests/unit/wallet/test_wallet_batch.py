@@ -4,6 +4,7 @@ and OpenID4VP verifier of tests/counterparts, over real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -275,3 +276,18 @@ def test_a_p256_slot_key_cannot_join_a_fido_presentation() -> None:
             client_id="c",
         )
     assert err.value.code == "presentation_unsupported"
+
+
+def test_the_spec_verifier_refuses_a_vct_it_did_not_ask_for() -> None:
+    from spec_verifier import _check_meta
+
+    header = base64.urlsafe_b64encode(b'{"typ":"dc+sd-jwt","alg":"EdDSA"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(b'{"vct":"https://other.example/pid"}').rstrip(b"=")
+    token = f"{header}.{payload.decode()}.sig~"
+    with pytest.raises(ValueError, match="vct"):
+        _check_meta(QUERY, "pid", token)
+    _check_meta(QUERY, "pid", token.replace(payload.decode(), _b64(json.dumps({"vct": VCT}))))
+
+
+def _b64(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode()
