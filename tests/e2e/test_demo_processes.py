@@ -54,3 +54,43 @@ def test_the_demo_with_processes_in_traditional_chinese(tmp_path: Path) -> None:
     )
     # every process it started is gone (their state lived under TMPDIR)
     assert _running(str(tmp_path)) == []
+
+
+def test_ctrl_c_stops_every_process_the_demo_started(tmp_path: Path) -> None:
+    """SIGINT to the demo's process group (what Ctrl-C in a terminal sends) once the bank's
+    service runs: exit 130, anvil and the servers are gone, the temporary folder too."""
+    import signal
+    import time
+
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TMPDIR": str(tmp_path)}
+    log = tmp_path / "demo.log"
+    with log.open("w") as out:
+        demo = subprocess.Popen(
+            [sys.executable, str(DEMO), "--processes"], stdout=out, stderr=subprocess.STDOUT,
+            env=env, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 600
+        while "$ issuer serve" not in log.read_text() and demo.poll() is None:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.5)
+        time.sleep(1)  # the server is being started or waited for
+        os.killpg(demo.pid, signal.SIGINT)
+        assert demo.wait(timeout=120) == 130, log.read_text()[-3000:]
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    text = log.read_text()
+    assert "Traceback" not in text and "every process the demo started is stopped" in text
+    group = [p for p in Path("/proc").iterdir() if p.name.isdigit() and _pgid(p) == demo.pid]
+    assert group == []
+    assert _running(str(tmp_path)) == []  # anvil (its own session) is stopped too
+    assert [p.name for p in tmp_path.iterdir()] == ["demo.log"]
+
+
+def _pgid(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
+    except (OSError, IndexError, ValueError):
+        return None

@@ -194,7 +194,7 @@ def test_approval(world: World) -> None:
     assert kyc["credentialSubject/legalName"] == "CHEN, MEI-LING"
     assert kyc["credentialSubject/nationality"] == "TW"
     assert set(full["claims"]) == {"kyc", "bank_statement", "fido"}, full["claims"]
-    assert full["holder"] == world.alice.json("did")["did"]
+    assert full["holder"] == world.alice.did
 
 
 def test_minimal_disclosure(world: World) -> None:
@@ -202,8 +202,9 @@ def test_minimal_disclosure(world: World) -> None:
     file of its SQLite: main, WAL, journal), not in its logs, not in its audit log."""
     assert "approved" in world.decided.values(), "needs the approval above"
     claims: dict[str, Any] = {}
-    for item in world.alice.json("list"):
-        claims.update(world.alice.json("show", item["id"], "--offline")["claims"])
+    for kind in ("kyc", "bank-statement"):
+        claims.update(world.alice.json("show", world.alice.received[kind], "--offline")["claims"])
+
     def text(value: Any) -> str:
         if isinstance(value, dict):
             value = value.get("amount", value.get("value"))
@@ -252,9 +253,8 @@ def test_replayed_response(world: World) -> None:
     assert len(posts) == 1, [p[0] for p in _Recorder.posts]
     url, headers, body = posts[0]
     again = httpx.post(url, headers=headers, content=body, timeout=30)
-    assert again.status_code in (400, 409, 410), again.text
-    codes = again.json().get("codes") or [again.json().get("code")]
-    assert any(c in ("response_replayed", "state_unknown", "replayed") for c in codes), again.text
+    assert again.status_code >= 400, again.text
+    assert again.json()["code"] == "response_replayed", again.text
     assert world.session(session_id)["status"] == "approved"
 
 
@@ -273,7 +273,7 @@ def test_fido_assertion_from_another_authenticator(world: World) -> None:
     session_id, link = world.request()
     answer = wallet.present(link).json()
     assert answer["status"] == "rejected", answer
-    assert any(c.startswith("fido_") for c in answer["codes"]), answer
+    assert "fido_signature_invalid" in answer["codes"], answer
     assert world.session(session_id)["status"] == "rejected"
 
 
@@ -308,7 +308,7 @@ def test_revoked(world: World) -> None:
     world.drained()
     _, view, run = world.present(world.alice)
     assert view["status"] == "rejected" and "revoked" in view["codes"], view
-    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
 
 
 def test_chain_stopped_during_a_verification(world: World) -> None:
@@ -368,6 +368,4 @@ def test_suspended_issuer(world: World) -> None:
     _, link = world.request()
     answer = world.spec(world.holders["third"]).present(link).json()
     assert answer["status"] == "rejected", answer
-    assert "issuer_not_accredited" in answer["codes"] or any(
-        "accreditation" in c for c in answer["codes"]
-    ), answer
+    assert "accreditation_suspended" in answer["codes"], answer

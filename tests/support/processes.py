@@ -354,6 +354,8 @@ class CliWallet:
     directory: Path
     deployment: Path
     env: dict[str, str] = field(default_factory=dict)
+    did: str = ""
+    received: dict[str, str] = field(default_factory=dict)  # offer kind -> wallet's id
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {
@@ -371,7 +373,8 @@ class CliWallet:
         return json.loads(self.run(*args, "--json").stdout)
 
     def init(self) -> str:
-        return str(self.json("init")["did"])
+        self.did = str(self.json("init")["did"])
+        return self.did
 
     def offer_png(self, issuer: IssuerProcess, customer: str, kind: str) -> dict[str, Any]:
         """``issuer offer --png``: the bank's QR code as a PNG, next to the wallet."""
@@ -390,6 +393,7 @@ class CliWallet:
         offer = self.offer_png(issuer, customer, kind)
         got = self.json("receive", "--qr", offer["png"], "--pin", offer["tx_code"])
         assert all(item["status"] == "valid" for item in got), got
+        self.received[kind] = str(got[0]["id"])
         return list(got)
 
     def onboard(self, issuer: IssuerProcess, customer: str) -> str:
