@@ -28,6 +28,7 @@ unreachable chain or status list) makes it ``indeterminate``, never ``approved``
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -482,6 +483,29 @@ def _wallet_error(out: Mapping[str, Any]) -> Decision:
     )
 
 
+_DCQL_PARSED: dict[str, Any] = {}  # canonical JSON of a dcql_query -> its parsed form
+_DCQL_PARSED_MAX = 256
+
+
+def _parsed_dcql(data: Any) -> Any:
+    """``parse_dcql``, memoised by the query's canonical JSON: a verifier's queries come from
+    its few policies, so the same text recurs in every session (a pure function of the text;
+    a query that does not parse is not kept and raises each time)."""
+    from passport.exchange.dcql import parse_dcql
+
+    try:
+        key = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):
+        return parse_dcql(data)
+    hit = _DCQL_PARSED.get(key)
+    if hit is None:
+        hit = parse_dcql(data)
+        if len(_DCQL_PARSED) >= _DCQL_PARSED_MAX:
+            _DCQL_PARSED.clear()
+        _DCQL_PARSED[key] = hit
+    return hit
+
+
 def evaluate(
     pending: PendingRequest,
     response: Mapping[str, Any],
@@ -490,7 +514,7 @@ def evaluate(
 ) -> Decision:
     """Verify an opened response against its request and the policy (module docstring, step
     3). Never raises a PassportError: every outcome is in the decision's report."""
-    from passport.exchange.dcql import Candidate, check_response, parse_dcql
+    from passport.exchange.dcql import Candidate, check_response
     from passport.exchange.oid4vp import parse_vp_token
     from passport.fido.presentation import fido_assertion_of, verify_presentation_assertion
 
@@ -499,7 +523,7 @@ def evaluate(
     report = VerificationReport(format="openid4vp response")
     report.passed("state")
     vp_token = report.run("vp_token", lambda: parse_vp_token(response.get("vp_token")))
-    query = report.run("dcql_query", lambda: parse_dcql(pending.dcql))
+    query = report.run("dcql_query", lambda: _parsed_dcql(pending.dcql))
     if vp_token is None or query is None:
         return _decide(report, {}, {}, None)
     options = _options(pending, ctx, policy)
