@@ -30,7 +30,7 @@ from typing import Any
 
 from passport import jsonld
 from passport.credentials.model import PASSPORT_CONTEXT
-from passport.di.eddsa import EDDSA_JCS_2022, sign
+from passport.di.eddsa import EDDSA_JCS_2022, EDDSA_RDFC_2022, sign
 from passport.errors import MalformedError
 from passport.fido.authenticator import Assertion, SoftwareAuthenticator, SoftwareCredential
 from passport.fido.webauthn import (

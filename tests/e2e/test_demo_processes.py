@@ -62,7 +62,10 @@ def test_ctrl_c_stops_every_process_the_demo_started(tmp_path: Path) -> None:
     import signal
     import time
 
-    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "TMPDIR": str(tmp_path)}
+    env = {
+        **os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONUNBUFFERED": "1",
+        "TMPDIR": str(tmp_path),
+    }
     log = tmp_path / "demo.log"
     with log.open("w") as out:
         demo = subprocess.Popen(
