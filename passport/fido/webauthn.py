@@ -576,6 +576,7 @@ def assertion_response_parts(
     if data.get("type", "public-key") != "public-key":
         raise _malformed("The WebAuthn authentication response's type must be 'public-key'.")
     attachment = data.get("authenticatorAttachment")
+    attachment = attachment if isinstance(attachment, str | None) else ""  # never hashed
     if attachment is not None and attachment not in _ATTACHMENTS:
         raise _malformed("authenticatorAttachment is 'platform' or 'cross-platform'.")
     extensions = data.get("clientExtensionResults")

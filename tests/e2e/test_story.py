@@ -163,15 +163,20 @@ def world(
 
 
 def _issued(issuer: IssuerProcess, customer: str, configuration: str) -> list[str]:
-    """The credential ids the bank issued to ``customer`` (its audit log), newest first."""
+    """The credentials the bank issued to ``customer`` (its audit log), newest first: one id
+    per issuance, since revoking one copy of a batch revokes every copy."""
     events = cli_json("issuer", issuer.env, "audit", "--limit", "1000")
-    return [
-        e["subject"].removeprefix("credential:")
-        for e in events
-        if e["action"] == "credential_issued"
-        and (e.get("details") or {}).get("customer_id") == customer
-        and configuration in str((e.get("details") or {}).get("configuration_id"))
-    ]
+    ids: dict[str, str] = {}  # batch id (or the credential's own id) -> a credential id
+    for e in events:
+        details = e.get("details") or {}
+        if (
+            e["action"] == "credential_issued"
+            and details.get("customer_id") == customer
+            and configuration in str(details.get("configuration_id"))
+        ):
+            credential_id = e["subject"].removeprefix("credential:")
+            ids.setdefault(str(details.get("batch_id") or credential_id), credential_id)
+    return list(ids.values())
 
 
 def _kid(credential: Any) -> str:
@@ -194,7 +199,12 @@ def test_approval(world: World) -> None:
     assert kyc["credentialSubject/legalName"] == "CHEN, MEI-LING"
     assert kyc["credentialSubject/nationality"] == "TW"
     assert set(full["claims"]) == {"kyc", "bank_statement", "fido"}, full["claims"]
-    assert full["holder"] == world.alice.did
+    # bound to a one-time key of the batch copies, not to the citizen's long-lived did:key
+    assert str(full["holder"]).startswith(("did:key:", "did:jwk:")), full["holder"]
+    assert full["holder"] != world.alice.did
+    held = {c["id"]: c for c in world.alice.json("list")}
+    kyc, statement = (held[world.alice.received[k]] for k in ("kyc", "bank-statement"))
+    assert kyc["copies_unused"] == statement["copies_unused"] == kyc["copies"] - 1, held
 
 
 def test_minimal_disclosure(world: World) -> None:

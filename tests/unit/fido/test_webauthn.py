@@ -299,6 +299,9 @@ def test_malformed_registration_responses(cdj: bytes | None, ao: bytes | None) -
         lambda: registration_response_parts({"id": "x"}),
         lambda: registration_response_parts({"id": "a", "rawId": "b", "response": {}}),
         lambda: assertion_response_parts({"rawId": "AA"}),
+        lambda: assertion_response_parts(  # found by the fuzzer: an unhashable attachment
+            {"rawId": "AA", "authenticatorAttachment": [], "response": {}}
+        ),
         lambda: RegistrationState.from_dict({"rp_id": RP}),
         lambda: AssertionState.from_dict({"rp_id": RP, "challenge": "!!"}),
         lambda: RegisteredAuthenticator.from_dict({"rp_id": RP}),
